@@ -1,0 +1,256 @@
+"""AICC Cloud settings: one module, driven by environment variables.
+
+The defaults run `manage.py runserver` and `pytest` with no service at all: SQLite, local-memory
+cache, in-memory channel layer, local NLU and local Connect/Lex twins. DATABASE_URL, REDIS_URL and
+AICC_AWS_BACKEND=aws switch to PostgreSQL, Redis and AWS (see README.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if env.bool("AICC_READ_DOT_ENV", default=False):
+    environ.Env.read_env(BASE_DIR / ".env")
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env("AICC_SITE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "django_celery_beat",
+    "django_celery_results",
+    "import_export",
+    "simple_history",
+    "apps.core",
+    "apps.agents",
+    "apps.customers",
+    "apps.faqs",
+    "apps.scenarios",
+    "apps.chat",
+    "apps.nlu",
+    "apps.desk",
+    "apps.evaluations",
+    "apps.reports",
+    "apps.integrations",
+    "apps.monitoring",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "aicc.urls"
+WSGI_APPLICATION = "aicc.wsgi.application"
+ASGI_APPLICATION = "aicc.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database
+# SQLite needs no service; DATABASE_URL=postgres://... switches to PostgreSQL. Under ASGI the
+# psycopg pool is used instead of persistent connections, which leak there (DESIGN §12).
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_POOL", default=False
+):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX", default=20),
+        "timeout": 10,
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + a busy timeout let the web process and the Celery worker share the file.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache and channel layer: Redis when REDIS_URL is set, in-process otherwise.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Fail fast when Redis is down so chat degrades instead of hanging (DESIGN §4).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # The default pool of 100 failed at 2,000 reconnecting sockets (DESIGN §12).
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/desk/"
+
+# Korean first, English second.
+LANGUAGE_CODE = "ko"
+LANGUAGES = [("ko", _("한국어")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Seoul"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("AICC_MEDIA_ROOT", default=BASE_DIR / "media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production images run collectstatic and set the manifest storage (docker/Dockerfile).
+    "staticfiles": {
+        "BACKEND": env(
+            "AICC_STATIC_STORAGE", default="whitenoise.storage.CompressedStaticFilesStorage"
+        )
+    },
+}
+
+# HTTPS: AICC_HTTPS=true behind TLS turns on every transport setting `check --deploy` asks for.
+AICC_HTTPS = env.bool("AICC_HTTPS", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if AICC_HTTPS else None
+SECURE_SSL_REDIRECT = AICC_HTTPS
+SESSION_COOKIE_SECURE = AICC_HTTPS
+CSRF_COOKIE_SECURE = AICC_HTTPS
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000 if AICC_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = AICC_HTTPS
+SECURE_HSTS_PRELOAD = AICC_HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^api/monitoring/health$"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+# DRF and the OpenAPI schema
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AICC Cloud API",
+    "DESCRIPTION": "Chat API for channels (web widget, mobile app) and staff endpoints.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# Celery
+# With no broker configured, tasks run inline so a bare `runserver` or `pytest` still works;
+# `make run` points CELERY_BROKER_URL at an embedded Redis and starts a real worker and beat.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# E-mail
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="AICC Cloud <noreply@aicc.local>")
+
+# AWS Connect / Lex
+# local = offline twins (default); aws = boto3. Production with `aws` must name its resources.
+AICC_AWS_BACKEND = env("AICC_AWS_BACKEND", default="local")
+AWS_REGION = env("AWS_REGION", default="ap-northeast-2")
+if AICC_AWS_BACKEND == "aws":
+    CONNECT_INSTANCE_ID = env("CONNECT_INSTANCE_ID")
+    LEX_BOT_ID = env("LEX_BOT_ID")
+    LEX_BOT_ALIAS_ID = env("LEX_BOT_ALIAS_ID")
+else:
+    CONNECT_INSTANCE_ID = env("CONNECT_INSTANCE_ID", default="local-instance")
+    LEX_BOT_ID = env("LEX_BOT_ID", default="LOCALBOT")
+    LEX_BOT_ALIAS_ID = env("LEX_BOT_ALIAS_ID", default="TSTALIASID")
+LEX_LOCALE_ID = env("LEX_LOCALE_ID", default="ko_KR")
+# Deploying with local twins must be said out loud (system check aicc.W001 otherwise).
+AICC_LOCAL_BACKENDS_OK = env.bool("AICC_LOCAL_BACKENDS_OK", default=False)
+
+# Bot and NLU
+NLU_BACKEND = env("NLU_BACKEND", default="local")
+NLU_LEX_TIMEOUT_SECONDS = env.float("NLU_LEX_TIMEOUT_SECONDS", default=2.0)
+CRM_BASE_URL = env("CRM_BASE_URL", default="")
+AICC_STORAGE = env("AICC_STORAGE", default="local")
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+AICC_DEMO_PASSWORD = env("AICC_DEMO_PASSWORD", default="aicc-demo-2026")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Warning, register
+
+
+@register(deploy=True)
+def local_backends_check(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """Deploying on the offline twins must be a decision, never an accident (STYLE §2)."""
+    if settings.AICC_AWS_BACKEND == "aws" or settings.AICC_LOCAL_BACKENDS_OK:
+        return []
+    return [
+        Warning(
+            "AICC_AWS_BACKEND is 'local': Connect and Lex are offline twins.",
+            hint="Set AICC_AWS_BACKEND=aws with CONNECT_INSTANCE_ID and LEX_BOT_ID, "
+            "or AICC_LOCAL_BACKENDS_OK=true for a deliberate offline deployment.",
+            id="aicc.W001",
+        )
+    ]
