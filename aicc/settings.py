@@ -254,3 +254,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Extra phrases that hand a customer to a person, on top of the built-in Korean ones.
+BOT_ESCALATION_KEYWORDS = env.list("BOT_ESCALATION_KEYWORDS", default=[])
+BOT_DEFAULT_QUEUE = env("BOT_DEFAULT_QUEUE", default="general")

@@ -1,0 +1,253 @@
+"""Chat workflows: receive a customer message, let the bot answer, escalate, close.
+
+Persist first, then broadcast after commit (DESIGN §6). Customer text is masked before it is
+stored or handed to the NLU; the raw text lives only for this call (slot checks need it).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.agents.models import Queue
+from apps.chat.dialog import BotReply, bot_respond
+from apps.chat.models import ChannelKey, Conversation, ConversationState, Message, MessageSender
+from apps.core.exceptions import ApplicationError
+from apps.core.pii import mask_pii
+from apps.core.text import clean_message_text
+
+logger = logging.getLogger(__name__)
+
+ASA_WINDOW = timedelta(hours=24)
+OPEN_STATES = (ConversationState.BOT, ConversationState.QUEUED, ConversationState.ASSIGNED)
+
+
+@dataclass
+class Escalation:
+    queue: str
+    position: int
+    estimated_wait_seconds: int
+
+
+@dataclass
+class ChatResult:
+    conversation: Conversation
+    customer_message: Message
+    reply: Message | None
+    next_action: str
+    quick_replies: list[str]
+    escalation: Escalation | None
+    replayed: bool = False
+
+
+class ConversationNotFound(ApplicationError):
+    def __init__(self) -> None:
+        super().__init__(_("대화를 찾을 수 없습니다."), {"session_id": [_("알 수 없는 세션입니다.")]},
+                         code="not_found")
+
+
+def _next_seq(conversation: Conversation) -> int:
+    Conversation.objects.filter(pk=conversation.pk).update(last_seq=F("last_seq") + 1)
+    conversation.last_seq = Conversation.objects.values_list("last_seq", flat=True).get(
+        pk=conversation.pk
+    )
+    return conversation.last_seq
+
+
+def message_append(
+    *, conversation: Conversation, sender: str, text: str, **fields: object
+) -> Message:
+    """Store a message with the next seq. Call inside the transaction that locked the row."""
+    return Message.objects.create(
+        conversation=conversation, seq=_next_seq(conversation), sender=sender, text=text, **fields
+    )
+
+
+def _find_replay(
+    channel_key: ChannelKey, user_id: str, client_message_id: str | None
+) -> Message | None:
+    if not client_message_id:
+        return None
+    return (
+        Message.objects.select_related("conversation")
+        .filter(
+            conversation__channel_key=channel_key,
+            conversation__user_id=user_id,
+            client_message_id=client_message_id,
+            sender=MessageSender.CUSTOMER,
+        )
+        .first()
+    )
+
+
+def _open_conversation(
+    channel_key: ChannelKey, user_id: str, session_id: str | None, channel: str | None
+) -> Conversation:
+    if session_id:
+        conversation = (
+            Conversation.objects.select_for_update()
+            .filter(session_id=session_id, channel_key=channel_key, user_id=user_id)
+            .first()
+        )
+        if conversation is None:
+            raise ConversationNotFound()
+        if conversation.state in OPEN_STATES:
+            return conversation
+        # A closed conversation is over; the customer's next words start a new one.
+    return Conversation.objects.create(
+        channel_key=channel_key, user_id=user_id, channel=channel or channel_key.channel
+    )
+
+
+def queue_estimate(queue: Queue, conversation: Conversation) -> Escalation:
+    """Position in the queue and a wait estimate from the queue's recent ASA."""
+    waiting = Conversation.objects.filter(queue=queue, state=ConversationState.QUEUED)
+    position = waiting.filter(queued_at__lte=conversation.queued_at).count()
+    since = timezone.now() - ASA_WINDOW
+    recent = Conversation.objects.filter(
+        queue=queue, assigned_at__isnull=False, queued_at__gte=since
+    ).aggregate(asa=Avg(F("assigned_at") - F("queued_at")))["asa"]
+    asa = recent.total_seconds() if recent else float(queue.sla_seconds)
+    return Escalation(
+        queue=queue.code, position=max(position, 1), estimated_wait_seconds=round(asa * max(position, 1))
+    )
+
+
+def _pick_queue(code: str | None) -> Queue:
+    queues = Queue.objects.filter(is_active=True)
+    queue = (
+        queues.filter(code=code).first()
+        or queues.filter(code=settings.BOT_DEFAULT_QUEUE).first()
+        or queues.order_by("-priority", "pk").first()
+    )
+    if queue is None:
+        raise ApplicationError(_("연결할 상담 대기열이 없습니다."), code="no_queue")
+    return queue
+
+
+def conversation_escalate(
+    *, conversation: Conversation, queue_code: str | None = None, reason: str = "customer_request"
+) -> Escalation:
+    """BOT → QUEUED. Idempotent: an already queued or assigned conversation keeps its place."""
+    if conversation.state == ConversationState.BOT:
+        conversation.queue = _pick_queue(queue_code)
+        conversation.state = ConversationState.QUEUED
+        conversation.queued_at = timezone.now()
+        conversation.escalation_reason = reason
+        conversation.save(
+            update_fields=["queue", "state", "queued_at", "escalation_reason", "bot_state"]
+        )
+    if conversation.queue is None:
+        raise ApplicationError(_("연결할 상담 대기열이 없습니다."), code="no_queue")
+    return queue_estimate(conversation.queue, conversation)
+
+
+def conversation_close_by_bot(*, conversation: Conversation) -> None:
+    if conversation.state == ConversationState.BOT:
+        conversation.state = ConversationState.CLOSED
+        conversation.closed_at = timezone.now()
+        conversation.save(update_fields=["state", "closed_at", "bot_state"])
+
+
+def _store_reply(conversation: Conversation, customer_msg: Message, reply: BotReply) -> Message:
+    payload: dict[str, object] = {"quick_replies": reply.quick_replies}
+    if reply.ask_csat:
+        payload["ask_csat"] = True
+    return message_append(
+        conversation=conversation,
+        sender=MessageSender.BOT,
+        text=reply.text,
+        intent=reply.intent[:120],
+        confidence=reply.confidence,
+        next_action=reply.next_action,
+        reply_to=customer_msg,
+        faq_id=reply.faq_id,
+        payload=payload,
+    )
+
+
+def _replay(message: Message) -> ChatResult:
+    reply = message.replies.order_by("seq").first()
+    escalation = None
+    conversation = message.conversation
+    if reply and reply.next_action == "QUEUED" and conversation.queue_id:
+        escalation = queue_estimate(conversation.queue, conversation)  # type: ignore[arg-type]
+    return ChatResult(
+        conversation=conversation,
+        customer_message=message,
+        reply=reply,
+        next_action=reply.next_action if reply else _agent_action(conversation),
+        quick_replies=list((reply.payload or {}).get("quick_replies", [])) if reply else [],
+        escalation=escalation,
+        replayed=True,
+    )
+
+
+def _agent_action(conversation: Conversation) -> str:
+    return "WITH_AGENT" if conversation.state == ConversationState.ASSIGNED else "QUEUED"
+
+
+def chat_receive(
+    *,
+    channel_key: ChannelKey,
+    user_id: str,
+    text: str,
+    session_id: str | None = None,
+    channel: str | None = None,
+    client_message_id: str | None = None,
+) -> ChatResult:
+    """Store a customer message and the bot's answer, or pass it to the agent."""
+    raw_text = clean_message_text(text)
+    if (earlier := _find_replay(channel_key, user_id, client_message_id)) is not None:
+        return _replay(earlier)
+    try:
+        return _receive(channel_key, user_id, raw_text, session_id, channel, client_message_id)
+    except IntegrityError:
+        # Two identical requests raced past the replay check; the loser reads the winner's row.
+        if (earlier := _find_replay(channel_key, user_id, client_message_id)) is not None:
+            return _replay(earlier)
+        raise
+
+
+@transaction.atomic
+def _receive(
+    channel_key: ChannelKey,
+    user_id: str,
+    raw_text: str,
+    session_id: str | None,
+    channel: str | None,
+    client_message_id: str | None,
+) -> ChatResult:
+    conversation = _open_conversation(channel_key, user_id, session_id, channel)
+    masked = mask_pii(raw_text)
+    customer_msg = message_append(
+        conversation=conversation, sender=MessageSender.CUSTOMER, text=masked,
+        client_message_id=client_message_id,
+    )
+    if conversation.state != ConversationState.BOT:
+        escalation = None
+        if conversation.state == ConversationState.QUEUED and conversation.queue:
+            escalation = queue_estimate(conversation.queue, conversation)
+        return ChatResult(conversation, customer_msg, None, _agent_action(conversation), [],
+                          escalation)
+    reply = bot_respond(conversation=conversation, text=masked, raw_text=raw_text)
+    escalation = None
+    if reply.escalates:
+        escalation = conversation_escalate(
+            conversation=conversation, queue_code=reply.escalate_queue, reason=reply.escalate_reason
+        )
+    bot_msg = _store_reply(conversation, customer_msg, reply)
+    conversation.last_intent = reply.intent[:120]
+    conversation.save(update_fields=["bot_state", "last_intent"])
+    if reply.next_action == "END":
+        conversation_close_by_bot(conversation=conversation)
+    return ChatResult(conversation, customer_msg, bot_msg, reply.next_action, reply.quick_replies,
+                      escalation)
+
