@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
@@ -54,7 +55,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "apps.monitoring.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "apps.monitoring.middleware.ApiGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -184,6 +187,7 @@ SESSION_COOKIE_HTTPONLY = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -257,3 +261,10 @@ LOGGING = {
 # Extra phrases that hand a customer to a person, on top of the built-in Korean ones.
 BOT_ESCALATION_KEYWORDS = env.list("BOT_ESCALATION_KEYWORDS", default=[])
 BOT_DEFAULT_QUEUE = env("BOT_DEFAULT_QUEUE", default="general")
+# Chat API throttles: (requests, seconds) per channel key and per session.
+AICC_THROTTLE_RATES = {
+    "channel_key": (env.int("THROTTLE_KEY_PER_MINUTE", default=6000), 60),
+    "session": (env.int("THROTTLE_SESSION_PER_MINUTE", default=30), 60),
+}
+# Bodies over 64 KB are refused with 413 before parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024

@@ -48,3 +48,41 @@ def client_as_agent(agent) -> Client:
     client = Client()
     client.force_login(agent.user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_bot_index():
+    """The bot index is process-wide; each test sees only the content it created."""
+    from apps.nlu.index import reset_bot_index
+
+    reset_bot_index()
+    yield
+    reset_bot_index()
+
+
+@pytest.fixture
+def channel(db):
+    """A channel key and its raw secret, as a web widget would hold it."""
+    from apps.chat.models import ChannelKey
+
+    key, raw = ChannelKey.issue(name="web-test")
+    return key, raw
+
+
+@pytest.fixture
+def api(channel):
+    """A test client that sends JSON with the channel's X-Api-Key."""
+    from tests.chat.helpers import ChannelClient
+
+    return ChannelClient(channel[1])
+
+
+@pytest.fixture
+def queues(db):
+    from tests.factories import QueueFactory
+
+    return {
+        "general": QueueFactory(code="general", name="일반 문의", priority=1),
+        "billing": QueueFactory(code="billing", name="요금", priority=2),
+        "retention": QueueFactory(code="retention", name="해지 방어", priority=3),
+    }

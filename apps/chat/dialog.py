@@ -7,6 +7,7 @@ in a row hand the customer over. The caller stores the conversation's `bot_state
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from apps.chat.models import Conversation
 from apps.customers.crm import get_crm
 from apps.faqs.models import Faq
 from apps.integrations.payments import get_payments
+from apps.monitoring.metrics import NLU_LATENCY
 from apps.nlu.backends import NluResult, get_nlu_backend
 from apps.nlu.escalation import is_escalation_request
 from apps.nlu.index import get_bot_index
@@ -167,7 +169,9 @@ def _picked_clarification(conversation: Conversation, text: str) -> str | None:
 def _understand(conversation: Conversation, text: str) -> NluResult:
     bot_index = get_bot_index()
     backend = get_nlu_backend(lambda: bot_index.index)
+    started = time.perf_counter()
     result = backend.understand(text=text, session_id=str(conversation.session_id))
+    NLU_LATENCY.labels(result.backend).observe(time.perf_counter() - started)
     allowed = [c for c in result.candidates if bot_index.allows(c.key, conversation.channel)]
     if len(allowed) != len(result.candidates):
         action = result.action if allowed else "FALLBACK"

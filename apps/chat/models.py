@@ -115,6 +115,9 @@ class Conversation(models.Model):
     # Next message gets last_seq + 1, allocated under a row lock (strictly increasing, no gaps).
     last_seq = models.PositiveIntegerField(default=0)
     connect_contact_id = models.CharField(_("Connect 컨택 ID"), max_length=100, blank=True)
+    # The client_message_id of the message that opened it: two racing retries of a first
+    # message (no session_id yet) must not open two conversations.
+    opening_client_message_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-started_at"]
@@ -131,7 +134,12 @@ class Conversation(models.Model):
             models.CheckConstraint(
                 condition=Q(csat_score__isnull=True) | Q(csat_score__gte=1, csat_score__lte=5),
                 name="conversation_csat_1_to_5",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["channel_key", "user_id", "opening_client_message_id"],
+                condition=Q(opening_client_message_id__isnull=False),
+                name="conversation_unique_opening_message",
+            ),
         ]
 
     def __str__(self) -> str:

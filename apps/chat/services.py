@@ -22,6 +22,7 @@ from apps.chat.models import ChannelKey, Conversation, ConversationState, Messag
 from apps.core.exceptions import ApplicationError
 from apps.core.pii import mask_pii
 from apps.core.text import clean_message_text
+from apps.monitoring.metrics import BOT_OUTCOMES
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,11 @@ def _find_replay(
 
 
 def _open_conversation(
-    channel_key: ChannelKey, user_id: str, session_id: str | None, channel: str | None
+    channel_key: ChannelKey,
+    user_id: str,
+    session_id: str | None,
+    channel: str | None,
+    client_message_id: str | None,
 ) -> Conversation:
     if session_id:
         conversation = (
@@ -102,7 +107,8 @@ def _open_conversation(
             return conversation
         # A closed conversation is over; the customer's next words start a new one.
     return Conversation.objects.create(
-        channel_key=channel_key, user_id=user_id, channel=channel or channel_key.channel
+        channel_key=channel_key, user_id=user_id, channel=channel or channel_key.channel,
+        opening_client_message_id=client_message_id,
     )
 
 
@@ -225,7 +231,9 @@ def _receive(
     channel: str | None,
     client_message_id: str | None,
 ) -> ChatResult:
-    conversation = _open_conversation(channel_key, user_id, session_id, channel)
+    conversation = _open_conversation(
+        channel_key, user_id, session_id, channel, client_message_id
+    )
     masked = mask_pii(raw_text)
     customer_msg = message_append(
         conversation=conversation, sender=MessageSender.CUSTOMER, text=masked,
@@ -238,6 +246,7 @@ def _receive(
         return ChatResult(conversation, customer_msg, None, _agent_action(conversation), [],
                           escalation)
     reply = bot_respond(conversation=conversation, text=masked, raw_text=raw_text)
+    BOT_OUTCOMES.labels(reply.next_action).inc()
     escalation = None
     if reply.escalates:
         escalation = conversation_escalate(
@@ -251,3 +260,50 @@ def _receive(
     return ChatResult(conversation, customer_msg, bot_msg, reply.next_action, reply.quick_replies,
                       escalation)
 
+
+
+@transaction.atomic
+def chat_escalate(*, conversation: Conversation, reason: str = "customer_request") -> Escalation:
+    """The customer pressed "상담원 연결": queue the conversation and say so in the transcript."""
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if conversation.state not in OPEN_STATES:
+        raise ApplicationError(
+            _("이미 종료된 대화입니다. 새 대화를 시작해 주세요."), code="conversation_closed"
+        )
+    was_bot = conversation.state == ConversationState.BOT
+    conversation.bot_state.pop("scenario", None)
+    escalation = conversation_escalate(conversation=conversation, reason=reason)
+    if was_bot:
+        message_append(
+            conversation=conversation, sender=MessageSender.BOT, next_action="QUEUED",
+            text=_("상담원에게 연결해 드릴게요. 잠시만 기다려 주세요."), intent="handoff",
+        )
+    return escalation
+
+
+def message_feedback(*, conversation: Conversation, seq: int, helpful: bool) -> Message:
+    message = conversation.messages.filter(seq=seq, sender=MessageSender.BOT).first()
+    if message is None:
+        raise ApplicationError(
+            _("평가할 챗봇 답변을 찾을 수 없습니다."), {"seq": [_("챗봇 답변의 순번이 아닙니다.")]},
+            code="not_found",
+        )
+    message.helpful = helpful
+    message.save(update_fields=["helpful"])
+    return message
+
+
+def conversation_rate(*, conversation: Conversation, score: int, comment: str = "") -> Conversation:
+    """CSAT after close, once: a second rating would let one customer skew the figure."""
+    updated = Conversation.objects.filter(
+        pk=conversation.pk, state=ConversationState.CLOSED, csat_score__isnull=True
+    ).update(csat_score=score, csat_comment=comment)
+    if not updated:
+        conversation.refresh_from_db()
+        if conversation.state != ConversationState.CLOSED:
+            raise ApplicationError(
+                _("상담이 끝난 뒤에 만족도를 남길 수 있습니다."), code="conversation_open"
+            )
+        raise ApplicationError(_("이미 만족도를 남기셨습니다."), code="already_rated")
+    conversation.refresh_from_db()
+    return conversation

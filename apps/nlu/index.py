@@ -25,9 +25,19 @@ CHECK_SECONDS = 2.0
 CONTENT_KEYS = ("faqs", "scenarios")
 
 
+class EmptyIndex:
+    """Before any FAQ is published there is nothing to rank: every message falls back."""
+
+    def __len__(self) -> int:
+        return 0
+
+    def rank(self, text: str, k: int = 3) -> list:
+        return []
+
+
 @dataclass
 class BotIndex:
-    index: Index
+    index: Index | EmptyIndex
     stamp: tuple[int, ...]
     next_boundary: datetime | None
     # FAQ key -> channels it may be answered on; scenarios run on every channel.
@@ -79,7 +89,8 @@ def _next_boundary() -> datetime | None:
 def build_bot_index() -> BotIndex:
     stamp = content_stamp()
     faq_docs, channels = faq_documents()
-    index = Index.build(faq_docs + scenario_documents())
+    documents = faq_docs + scenario_documents()
+    index = Index.build(documents) if documents else EmptyIndex()
     return BotIndex(index=index, stamp=stamp, next_boundary=_next_boundary(), channels=channels)
 
 

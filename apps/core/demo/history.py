@@ -84,16 +84,18 @@ def load_history(channel_key: ChannelKey, target: int = TARGET) -> int:
     queues = {q.code: q for q in Queue.objects.all()}
     customers = list(Customer.objects.all())
     now = timezone.now()
-    for _ in range(target):
+    for number in range(target):
         template = rng.choice(templates)
         queue = queues.get(template["queue"])
         agents = list(queue.agents.all()) if queue else []
         agent = rng.choice(agents) if agents and template["kind"] == "escalated" else None
-        customer = rng.choice(customers) if customers else None
+        # Most visitors are anonymous; a third are known customers (CRM profile, history).
+        customer = rng.choice(customers) if customers and rng.random() < 0.35 else None
         times = _timeline(template["kind"], rng, _start_time(rng, now))
         intent = _intent_key(template["intent"], faq_ids)
         conversation = Conversation.objects.create(
-            channel_key=channel_key, user_id=f"web-{customer.crm_id if customer else 'guest'}",
+            channel_key=channel_key,
+            user_id=f"web-{customer.crm_id}" if customer else f"guest-{number:04d}",
             customer=customer, queue=queue if template["kind"] != "bot_resolved" else None,
             agent=agent, last_intent=intent, csat_score=template.get("csat"), **times)
         messages = _messages(conversation, template, agent, intent, rng)

@@ -1,0 +1,65 @@
+"""Staff API: agents (supervisor role)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.agents.models import Agent, AgentState, Queue, Team
+from apps.agents.services import agent_create
+from apps.chat.api.serializers import errors
+from apps.core.permissions import IsSupervisor
+
+
+class AgentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField(source="user.username")
+    display_name = serializers.CharField()
+    team = serializers.CharField(source="team.name", allow_null=True, default=None)
+    queues = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    capacity = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=AgentState.choices)
+
+
+class AgentsApi(APIView):
+    """GET lists agents, POST creates one; one URL, so both operations live here."""
+
+    permission_classes = [IsSupervisor]
+
+    class InputSerializer(serializers.Serializer):
+        username = serializers.RegexField(r"^[A-Za-z0-9._@+\-]{3,150}$", max_length=150)
+        display_name = serializers.CharField(max_length=100)
+        email = serializers.EmailField(required=False, allow_blank=True, default="")
+        password = serializers.CharField(
+            required=False, write_only=True, max_length=128, allow_null=True, default=None
+        )
+        team = serializers.SlugRelatedField(
+            slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True
+        )
+        queues = serializers.SlugRelatedField(
+            slug_field="code", queryset=Queue.objects.all(), many=True, required=False
+        )
+        capacity = serializers.IntegerField(min_value=1, max_value=20, default=3)
+
+        def validate_password(self, value: str | None) -> str | None:
+            if value:
+                validate_password(value)
+            return value
+
+    @extend_schema(operation_id="agents_list", responses={200: AgentOutputSerializer(many=True),
+                                                          **errors(401, 403)})
+    def get(self, request: Request) -> Response:
+        agents = Agent.objects.select_related("user", "team").prefetch_related("queues")
+        return Response(AgentOutputSerializer(agents, many=True).data)
+
+    @extend_schema(operation_id="agents_create", request=InputSerializer,
+                   responses={201: AgentOutputSerializer, **errors(400, 401, 403, 409, 415)})
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agent = agent_create(**data.validated_data)
+        return Response(AgentOutputSerializer(agent).data, status=201)

@@ -1,0 +1,68 @@
+"""Shared field definitions and the error envelope for the chat API schema."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+from apps.core.text import MAX_MESSAGE_LENGTH, has_control_characters
+
+CHANNELS = ["web", "mobile", "voice", "kakao"]
+NEXT_ACTIONS = ["ANSWER", "ASK_SLOT", "CLARIFY", "FALLBACK", "QUEUED", "WITH_AGENT", "END"]
+
+
+def no_control_characters(value: str) -> None:
+    if has_control_characters(value):
+        raise serializers.ValidationError(_("제어 문자는 쓸 수 없습니다."))
+
+
+class UserIdField(serializers.RegexField):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            r"^[A-Za-z0-9._:@\-]{1,128}$", max_length=128,
+            error_messages={"invalid": _("영문, 숫자와 . _ : @ - 만 쓸 수 있습니다(128자 이내).")},
+            **kwargs,
+        )
+
+
+class MessageTextField(serializers.CharField):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            max_length=MAX_MESSAGE_LENGTH, trim_whitespace=True, allow_blank=False,
+            validators=[no_control_characters], **kwargs,
+        )
+
+
+class ClientMessageIdField(serializers.RegexField):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(r"^[A-Za-z0-9._:\-]{1,64}$", max_length=64, **kwargs)
+
+
+class EscalationSerializer(serializers.Serializer):
+    queue = serializers.CharField()
+    position = serializers.IntegerField()
+    estimated_wait_seconds = serializers.IntegerField()
+
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "error": inline_serializer(
+            name="ErrorBody",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "fields": serializers.DictField(),
+            },
+        )
+    },
+)
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    descriptions = {
+        400: "입력 오류", 401: "인증 필요", 403: "권한 없음", 404: "찾을 수 없음",
+        409: "상태 충돌", 413: "본문이 너무 큼", 415: "지원하지 않는 형식", 429: "요청 한도 초과",
+    }
+    return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}

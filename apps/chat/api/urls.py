@@ -1,0 +1,13 @@
+from django.urls import path
+
+from apps.chat.api import views
+
+app_name = "chat_api"
+
+urlpatterns = [
+    path("chat", views.ChatMessageApi.as_view(), name="chat"),
+    path("history/<uuid:session_id>", views.ChatHistoryApi.as_view(), name="history"),
+    path("escalate", views.ChatEscalateApi.as_view(), name="escalate"),
+    path("feedback", views.ChatFeedbackApi.as_view(), name="feedback"),
+    path("csat", views.ChatCsatApi.as_view(), name="csat"),
+]

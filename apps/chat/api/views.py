@@ -1,0 +1,241 @@
+"""Chat API for channel clients (DESIGN §4): one APIView per operation."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.chat import services
+from apps.chat.api.authentication import ChannelKeyAuthentication
+from apps.chat.api.serializers import (
+    CHANNELS,
+    NEXT_ACTIONS,
+    ClientMessageIdField,
+    EscalationSerializer,
+    MessageTextField,
+    UserIdField,
+    errors,
+    no_control_characters,
+)
+from apps.chat.api.throttling import ChannelKeyThrottle, SessionThrottle
+from apps.chat.models import Conversation
+
+COMMON_ERRORS = (400, 401, 404, 413, 415, 429)
+
+
+class ChannelApi(APIView):
+    authentication_classes = [ChannelKeyAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ChannelKeyThrottle, SessionThrottle]
+
+    def conversation(self, session_id: object, user_id: str) -> Conversation:
+        """The caller's conversation; any other key or user gets 404, never a hint."""
+        return get_object_or_404(
+            Conversation, session_id=session_id, channel_key=self.request.auth, user_id=user_id
+        )
+
+
+class ChatMessageApi(ChannelApi):
+    class InputSerializer(serializers.Serializer):
+        message = MessageTextField()
+        user_id = UserIdField()
+        session_id = serializers.UUIDField(required=False, allow_null=True)
+        channel = serializers.ChoiceField(choices=CHANNELS, required=False)
+        client_message_id = ClientMessageIdField(required=False, allow_null=True)
+
+    class OutputSerializer(serializers.Serializer):
+        session_id = serializers.UUIDField()
+        message_id = serializers.IntegerField()
+        seq = serializers.IntegerField()
+        reply_seq = serializers.IntegerField(allow_null=True)
+        response_text = serializers.CharField(allow_blank=True)
+        intent = serializers.CharField(allow_blank=True)
+        confidence = serializers.FloatField(allow_null=True)
+        next_action = serializers.ChoiceField(choices=NEXT_ACTIONS)
+        quick_replies = serializers.ListField(child=serializers.CharField())
+        faq_id = serializers.IntegerField(allow_null=True)
+        escalation = EscalationSerializer(allow_null=True)
+
+    @extend_schema(
+        operation_id="chat_send",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **errors(*COMMON_ERRORS)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session_id = data.validated_data.get("session_id")
+        result = services.chat_receive(
+            channel_key=request.auth,
+            user_id=data.validated_data["user_id"],
+            text=data.validated_data["message"],
+            session_id=str(session_id) if session_id else None,
+            channel=data.validated_data.get("channel"),
+            client_message_id=data.validated_data.get("client_message_id"),
+        )
+        reply = result.reply
+        body = {
+            "session_id": result.conversation.session_id,
+            "message_id": result.customer_message.pk,
+            "seq": result.customer_message.seq,
+            "reply_seq": reply.seq if reply else None,
+            "response_text": reply.text if reply else "",
+            "intent": reply.intent if reply else "",
+            "confidence": reply.confidence if reply else None,
+            "next_action": result.next_action,
+            "quick_replies": result.quick_replies,
+            "faq_id": reply.faq_id if reply else None,
+            "escalation": result.escalation,
+        }
+        return Response(self.OutputSerializer(body).data)
+
+
+class ChatHistoryApi(ChannelApi):
+    class FilterSerializer(serializers.Serializer):
+        user_id = UserIdField()
+        after_seq = serializers.IntegerField(required=False, min_value=0, default=0)
+        limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+
+    class MessageSerializer(serializers.Serializer):
+        seq = serializers.IntegerField()
+        sender = serializers.CharField()
+        text = serializers.CharField()
+        created_at = serializers.DateTimeField()
+        next_action = serializers.CharField(allow_blank=True)
+        quick_replies = serializers.SerializerMethodField()
+
+        def get_quick_replies(self, message: object) -> list[str]:
+            return list((getattr(message, "payload", None) or {}).get("quick_replies", []))
+
+    class OutputSerializer(serializers.Serializer):
+        session_id = serializers.UUIDField()
+        state = serializers.CharField()
+        messages = serializers.ListField(child=serializers.DictField())
+        has_more = serializers.BooleanField()
+        last_seq = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="chat_history",
+        parameters=[FilterSerializer],
+        responses={200: OutputSerializer, **errors(400, 401, 404, 429)},
+    )
+    def get(self, request: Request, session_id: str) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        conversation = self.conversation(session_id, filters.validated_data["user_id"])
+        limit = filters.validated_data["limit"]
+        rows = list(
+            conversation.messages.filter(
+                is_internal=False, seq__gt=filters.validated_data["after_seq"]
+            ).order_by("seq")[: limit + 1]
+        )
+        body = {
+            "session_id": conversation.session_id,
+            "state": conversation.state,
+            "messages": self.MessageSerializer(rows[:limit], many=True).data,
+            "has_more": len(rows) > limit,
+            "last_seq": conversation.last_seq,
+        }
+        return Response(self.OutputSerializer(body).data)
+
+
+SESSION_PARAM = OpenApiParameter("session_id", str, OpenApiParameter.PATH)
+
+
+class ChatEscalateApi(ChannelApi):
+    class InputSerializer(serializers.Serializer):
+        session_id = serializers.UUIDField()
+        user_id = UserIdField()
+
+    class OutputSerializer(serializers.Serializer):
+        session_id = serializers.UUIDField()
+        state = serializers.CharField()
+        queue = serializers.CharField()
+        position = serializers.IntegerField()
+        estimated_wait_seconds = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="chat_escalate",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **errors(*COMMON_ERRORS, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conversation = self.conversation(
+            data.validated_data["session_id"], data.validated_data["user_id"]
+        )
+        escalation = services.chat_escalate(conversation=conversation)
+        conversation.refresh_from_db()
+        body = {"session_id": conversation.session_id, "state": conversation.state,
+                **vars(escalation)}
+        return Response(self.OutputSerializer(body).data)
+
+
+class ChatFeedbackApi(ChannelApi):
+    class InputSerializer(serializers.Serializer):
+        session_id = serializers.UUIDField()
+        user_id = UserIdField()
+        seq = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+        helpful = serializers.BooleanField()
+
+    class OutputSerializer(serializers.Serializer):
+        seq = serializers.IntegerField()
+        helpful = serializers.BooleanField()
+
+    @extend_schema(
+        operation_id="chat_feedback",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **errors(*COMMON_ERRORS)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conversation = self.conversation(
+            data.validated_data["session_id"], data.validated_data["user_id"]
+        )
+        message = services.message_feedback(
+            conversation=conversation, seq=data.validated_data["seq"],
+            helpful=data.validated_data["helpful"],
+        )
+        return Response(self.OutputSerializer(message).data)
+
+
+class ChatCsatApi(ChannelApi):
+    class InputSerializer(serializers.Serializer):
+        session_id = serializers.UUIDField()
+        user_id = UserIdField()
+        score = serializers.IntegerField(min_value=1, max_value=5)
+        comment = serializers.CharField(
+            required=False, allow_blank=True, max_length=1000, default=""
+        )
+
+        def validate_comment(self, value: str) -> str:
+            no_control_characters(value)
+            return value
+
+    class OutputSerializer(serializers.Serializer):
+        session_id = serializers.UUIDField()
+        csat_score = serializers.IntegerField()
+
+    @extend_schema(
+        operation_id="chat_csat",
+        request=InputSerializer,
+        responses={200: OutputSerializer, **errors(*COMMON_ERRORS, 409)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conversation = self.conversation(
+            data.validated_data["session_id"], data.validated_data["user_id"]
+        )
+        conversation = services.conversation_rate(
+            conversation=conversation, score=data.validated_data["score"],
+            comment=data.validated_data["comment"],
+        )
+        return Response(self.OutputSerializer(conversation).data)
