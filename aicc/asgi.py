@@ -18,6 +18,8 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Origin must be an allowed host, so another site cannot open sockets with our cookies.
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
     }
 )

@@ -18,7 +18,9 @@ env = environ.Env()
 if env.bool("AICC_READ_DOT_ENV", default=False):
     environ.Env.read_env(BASE_DIR / ".env")
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789")
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789"
+)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -192,7 +194,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -221,6 +223,31 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers an unacknowledged (acks_late) task after this many seconds. It must exceed
+# the longest task plus any retry countdown, or a running task is handed out twice (tasks are
+# idempotent, so that costs work, not correctness); the worker CI test sets a few seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
+CELERY_TASK_TIME_LIMIT = 30 * 60  # a hung AWS call must not hold a worker slot forever
+# Queues: realtime (15-second metrics, escalations, notifications) must never wait behind a
+# long sync or a report; `make run` and production workers consume all four (README).
+CELERY_TASK_ROUTES = {
+    "integrations.connect_sync_live_metrics": {"queue": "realtime"},
+    "integrations.connect_escalate": {"queue": "realtime"},
+    "integrations.connect_mirror_contacts": {"queue": "realtime"},
+    "integrations.agent_set_connect_status": {"queue": "realtime"},
+    "integrations.notification_send": {"queue": "realtime"},
+    "integrations.connect_sync_directory": {"queue": "sync"},
+    "integrations.connect_sync_historical": {"queue": "sync"},
+    "integrations.lex_push_if_changed": {"queue": "sync"},
+    "integrations.lex_sync": {"queue": "sync"},
+    "integrations.retention_purge": {"queue": "reports"},
+    "reports.*": {"queue": "reports"},
+}
+# Conversations, messages and transcripts are destroyed this long after they end (PIPA; the
+# e-commerce act keeps consumer complaints 3 years). Purged daily by integrations.retention_purge.
+AICC_RETENTION_DAYS = env.int("AICC_RETENTION_DAYS", default=3 * 365)
 
 # E-mail
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

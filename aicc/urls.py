@@ -19,6 +19,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("desk/", include("apps.desk.urls")),
+    path("chat/", include("apps.chat.urls")),
     path("api/chatbot/", include("apps.chat.api.urls")),
     path("api/admin/", include("apps.reports.api_urls")),
     path("api/monitoring/", include("apps.monitoring.urls")),

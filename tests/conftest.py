@@ -86,3 +86,27 @@ def queues(db):
         "billing": QueueFactory(code="billing", name="요금", priority=2),
         "retention": QueueFactory(code="retention", name="해지 방어", priority=3),
     }
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # PBKDF2 at production strength makes every created user cost ~0.5 s.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def demo_content(django_db_setup, django_db_blocker):
+    """The 누리모바일 demo content, loaded once per module and rolled back after it."""
+    from django.conf import settings as django_settings
+    from django.db import transaction
+
+    from apps.core.demo.content import load_content
+
+    hashers = django_settings.PASSWORD_HASHERS
+    django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            load_content()
+            yield
+            transaction.set_rollback(True)
+    django_settings.PASSWORD_HASHERS = hashers

@@ -177,3 +177,41 @@ class FormQuestionFactory(factory.django.DjangoModelFactory):
     section = factory.SubFactory(FormSectionFactory)
     text = "첫인사를 했는가"
     weight = 10
+
+
+class EvaluationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "evaluations.Evaluation"
+
+    form = factory.SubFactory(EvaluationFormFactory)
+    conversation = factory.SubFactory(ConversationFactory)
+    agent = factory.SubFactory(AgentFactory)
+    evaluator = factory.SubFactory(UserFactory, roles=["qa_evaluator"])
+
+
+class ReportDefinitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reports.ReportDefinition"
+
+    name = factory.Sequence(lambda n: f"report-{n}")
+    title = factory.Sequence(lambda n: f"리포트 {n}")
+    kind = "daily_kpi"
+
+
+class ReportRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reports.ReportRun"
+
+    definition = factory.SubFactory(ReportDefinitionFactory)
+    period_start = "2026-01-01"
+    period_end = "2026-01-31"
+
+
+class AuditLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "core.AuditLog"
+
+    user = factory.SubFactory(UserFactory, roles=["supervisor"])
+    action = "pii_reveal"
+    target = "customer"
+    reason = "본인 확인"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,9 +20,13 @@ class AgentOutputSerializer(serializers.Serializer):
     username = serializers.CharField(source="user.username")
     display_name = serializers.CharField()
     team = serializers.CharField(source="team.name", allow_null=True, default=None)
-    queues = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    queues = serializers.SerializerMethodField()
     capacity = serializers.IntegerField()
     state = serializers.ChoiceField(choices=AgentState.choices)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_queues(self, agent: Agent) -> list[str]:
+        return [queue.code for queue in agent.queues.all()]
 
 
 class AgentsApi(APIView):
@@ -50,14 +54,19 @@ class AgentsApi(APIView):
                 validate_password(value)
             return value
 
-    @extend_schema(operation_id="agents_list", responses={200: AgentOutputSerializer(many=True),
-                                                          **errors(401, 403)})
+    @extend_schema(
+        operation_id="agents_list",
+        responses={200: AgentOutputSerializer(many=True), **errors(401, 403)},
+    )
     def get(self, request: Request) -> Response:
         agents = Agent.objects.select_related("user", "team").prefetch_related("queues")
         return Response(AgentOutputSerializer(agents, many=True).data)
 
-    @extend_schema(operation_id="agents_create", request=InputSerializer,
-                   responses={201: AgentOutputSerializer, **errors(400, 401, 403, 409, 415)})
+    @extend_schema(
+        operation_id="agents_create",
+        request=InputSerializer,
+        responses={201: AgentOutputSerializer, **errors(400, 401, 403, 409, 415)},
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

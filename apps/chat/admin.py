@@ -104,7 +104,14 @@ class MessageInline(_ReadOnly, admin.TabularInline):
 @admin.register(Conversation)
 class ConversationAdmin(_ReadOnly, admin.ModelAdmin):
     list_display = (
-        "id", "user_id", "channel", "state", "customer", "queue", "agent", "started_at",
+        "id",
+        "user_id",
+        "channel",
+        "state",
+        "customer",
+        "queue",
+        "agent",
+        "started_at",
         "csat_score",
     )
     list_filter = ("state", "channel")
@@ -118,8 +125,15 @@ class ConversationAdmin(_ReadOnly, admin.ModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(_ReadOnly, admin.ModelAdmin):
-    list_display = ("conversation_id", "seq", "sender", "short_text", "intent", "confidence",
-                    "created_at")
+    list_display = (
+        "conversation_id",
+        "seq",
+        "sender",
+        "short_text",
+        "intent",
+        "confidence",
+        "created_at",
+    )
     list_filter = ("sender",)
     search_fields = ("=intent", "=conversation__session_id")
     date_hierarchy = "created_at"

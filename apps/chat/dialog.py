@@ -19,7 +19,7 @@ from apps.customers.crm import get_crm
 from apps.faqs.models import Faq
 from apps.integrations.payments import get_payments
 from apps.monitoring.metrics import NLU_LATENCY
-from apps.nlu.backends import NluResult, get_nlu_backend
+from apps.nlu.backends import NluCandidate, NluResult, get_nlu_backend
 from apps.nlu.escalation import is_escalation_request
 from apps.nlu.index import get_bot_index
 from apps.scenarios import engine
@@ -84,9 +84,7 @@ def _from_turn(turn: engine.Turn, state: dict[str, Any], intent: str) -> BotRepl
     )
 
 
-def _continue_scenario(
-    conversation: Conversation, text: str, raw_text: str
-) -> BotReply:
+def _continue_scenario(conversation: Conversation, text: str, raw_text: str) -> BotReply:
     state = conversation.bot_state
     scenario_state = state["scenario"]
     intent = f"scenario:{scenario_state.get('code', '')}"
@@ -116,7 +114,10 @@ def _answer_faq(faq_id: int, score: float) -> BotReply | None:
     if faq is None:
         return None
     return BotReply(
-        text=faq.answer, next_action="ANSWER", intent=f"faq:{faq.pk}", confidence=score,
+        text=faq.answer,
+        next_action="ANSWER",
+        intent=f"faq:{faq.pk}",
+        confidence=score,
         faq_id=faq.pk,
     )
 
@@ -172,14 +173,22 @@ def _understand(conversation: Conversation, text: str) -> NluResult:
     started = time.perf_counter()
     result = backend.understand(text=text, session_id=str(conversation.session_id))
     NLU_LATENCY.labels(result.backend).observe(time.perf_counter() - started)
-    allowed = [c for c in result.candidates if bot_index.allows(c.key, conversation.channel)]
-    if len(allowed) != len(result.candidates):
-        action = result.action if allowed else "FALLBACK"
-        result = NluResult(
-            action=action, candidates=allowed, backend=result.backend,
-            degraded=result.degraded, slots=result.slots,
-        )
-    return result
+    # Only content published on this channel; labels from our content, not Lex intent names.
+    allowed = [
+        NluCandidate(c.key, bot_index.labels.get(c.key, c.label), c.score)
+        for c in result.candidates
+        if c.key in bot_index.labels and bot_index.allows(c.key, conversation.channel)
+    ]
+    action = result.action if allowed else "FALLBACK"
+    if action == "ANSWER" and allowed[0].key != result.candidates[0].key:
+        action = "CLARIFY"  # the best match is not offered here; never answer the runner-up
+    return NluResult(
+        action=action,
+        candidates=allowed,
+        backend=result.backend,
+        degraded=result.degraded,
+        slots=result.slots,
+    )
 
 
 def bot_respond(*, conversation: Conversation, text: str, raw_text: str) -> BotReply:

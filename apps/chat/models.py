@@ -77,25 +77,41 @@ class Conversation(models.Model):
 
     session_id = models.UUIDField(_("세션 ID"), default=uuid.uuid4, unique=True, editable=False)
     channel_key = models.ForeignKey(
-        ChannelKey, null=True, blank=True, on_delete=models.PROTECT, related_name="conversations",
+        ChannelKey,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conversations",
         verbose_name=_("채널 키"),
     )
     user_id = models.CharField(_("고객 식별자"), max_length=128)
     channel = models.CharField(_("채널"), max_length=20, default="web")
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="conversations", verbose_name=_("고객"),
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+        verbose_name=_("고객"),
     )
     state = models.CharField(
         _("상태"), max_length=10, choices=ConversationState.choices, default=ConversationState.BOT
     )
     queue = models.ForeignKey(
-        "agents.Queue", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="conversations", verbose_name=_("큐"),
+        "agents.Queue",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+        verbose_name=_("큐"),
     )
     agent = models.ForeignKey(
-        "agents.Agent", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="conversations", verbose_name=_("상담원"),
+        "agents.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+        verbose_name=_("상담원"),
     )
     started_at = models.DateTimeField(_("시작"), default=timezone.now)
     queued_at = models.DateTimeField(_("대기 시작"), null=True, blank=True)
@@ -117,7 +133,9 @@ class Conversation(models.Model):
     connect_contact_id = models.CharField(_("Connect 컨택 ID"), max_length=100, blank=True)
     # The client_message_id of the message that opened it: two racing retries of a first
     # message (no session_id yet) must not open two conversations.
-    opening_client_message_id = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    opening_client_message_id = models.CharField(
+        max_length=64, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -168,17 +186,31 @@ class Message(models.Model):
     intent = models.CharField(_("인텐트"), max_length=120, blank=True)
     confidence = models.FloatField(_("신뢰도"), null=True, blank=True)
     next_action = models.CharField(_("다음 동작"), max_length=12, blank=True)
-    client_message_id = models.CharField(_("클라이언트 메시지 ID"), max_length=64, null=True, blank=True)
+    client_message_id = models.CharField(
+        _("클라이언트 메시지 ID"), max_length=64, null=True, blank=True
+    )
     reply_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="replies",
         verbose_name=_("응답 대상"),
     )
     agent = models.ForeignKey(
-        "agents.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "agents.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("상담원"),
     )
     faq = models.ForeignKey(
-        "faqs.Faq", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "faqs.Faq",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("FAQ"),
     )
     # Whisper notes between supervisor and agent; never shown to the customer.

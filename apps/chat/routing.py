@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-# Consumers are added with the agent desk and customer web chat (DESIGN §6).
-websocket_urlpatterns: list[URLPattern] = []
+from apps.chat import consumers
+
+# The Origin check and session auth wrap these in aicc/asgi.py (DESIGN §6).
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/desk/", consumers.DeskConsumer.as_asgi()),
+    path("ws/chat/", consumers.CustomerConsumer.as_asgi()),
+]

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.agents.models import Queue
+from apps.chat import events
 from apps.chat.dialog import BotReply, bot_respond
 from apps.chat.models import ChannelKey, Conversation, ConversationState, Message, MessageSender
 from apps.core.exceptions import ApplicationError
@@ -50,8 +51,11 @@ class ChatResult:
 
 class ConversationNotFound(ApplicationError):
     def __init__(self) -> None:
-        super().__init__(_("대화를 찾을 수 없습니다."), {"session_id": [_("알 수 없는 세션입니다.")]},
-                         code="not_found")
+        super().__init__(
+            _("대화를 찾을 수 없습니다."),
+            {"session_id": [_("알 수 없는 세션입니다.")]},
+            code="not_found",
+        )
 
 
 def _next_seq(conversation: Conversation) -> int:
@@ -66,9 +70,11 @@ def message_append(
     *, conversation: Conversation, sender: str, text: str, **fields: object
 ) -> Message:
     """Store a message with the next seq. Call inside the transaction that locked the row."""
-    return Message.objects.create(
+    message = Message.objects.create(
         conversation=conversation, seq=_next_seq(conversation), sender=sender, text=text, **fields
     )
+    transaction.on_commit(lambda: events.message_created(message.pk))
+    return message
 
 
 def _find_replay(
@@ -107,7 +113,9 @@ def _open_conversation(
             return conversation
         # A closed conversation is over; the customer's next words start a new one.
     return Conversation.objects.create(
-        channel_key=channel_key, user_id=user_id, channel=channel or channel_key.channel,
+        channel_key=channel_key,
+        user_id=user_id,
+        channel=channel or channel_key.channel,
         opening_client_message_id=client_message_id,
     )
 
@@ -122,7 +130,9 @@ def queue_estimate(queue: Queue, conversation: Conversation) -> Escalation:
     ).aggregate(asa=Avg(F("assigned_at") - F("queued_at")))["asa"]
     asa = recent.total_seconds() if recent else float(queue.sla_seconds)
     return Escalation(
-        queue=queue.code, position=max(position, 1), estimated_wait_seconds=round(asa * max(position, 1))
+        queue=queue.code,
+        position=max(position, 1),
+        estimated_wait_seconds=round(asa * max(position, 1)),
     )
 
 
@@ -150,6 +160,7 @@ def conversation_escalate(
         conversation.save(
             update_fields=["queue", "state", "queued_at", "escalation_reason", "bot_state"]
         )
+        transaction.on_commit(lambda: events.conversation_queued(conversation.pk))
     if conversation.queue is None:
         raise ApplicationError(_("연결할 상담 대기열이 없습니다."), code="no_queue")
     return queue_estimate(conversation.queue, conversation)
@@ -160,6 +171,7 @@ def conversation_close_by_bot(*, conversation: Conversation) -> None:
         conversation.state = ConversationState.CLOSED
         conversation.closed_at = timezone.now()
         conversation.save(update_fields=["state", "closed_at", "bot_state"])
+        transaction.on_commit(lambda: events.conversation_changed(conversation.pk))
 
 
 def _store_reply(conversation: Conversation, customer_msg: Message, reply: BotReply) -> Message:
@@ -231,20 +243,21 @@ def _receive(
     channel: str | None,
     client_message_id: str | None,
 ) -> ChatResult:
-    conversation = _open_conversation(
-        channel_key, user_id, session_id, channel, client_message_id
-    )
+    conversation = _open_conversation(channel_key, user_id, session_id, channel, client_message_id)
     masked = mask_pii(raw_text)
     customer_msg = message_append(
-        conversation=conversation, sender=MessageSender.CUSTOMER, text=masked,
+        conversation=conversation,
+        sender=MessageSender.CUSTOMER,
+        text=masked,
         client_message_id=client_message_id,
     )
     if conversation.state != ConversationState.BOT:
         escalation = None
         if conversation.state == ConversationState.QUEUED and conversation.queue:
             escalation = queue_estimate(conversation.queue, conversation)
-        return ChatResult(conversation, customer_msg, None, _agent_action(conversation), [],
-                          escalation)
+        return ChatResult(
+            conversation, customer_msg, None, _agent_action(conversation), [], escalation
+        )
     reply = bot_respond(conversation=conversation, text=masked, raw_text=raw_text)
     BOT_OUTCOMES.labels(reply.next_action).inc()
     escalation = None
@@ -257,9 +270,9 @@ def _receive(
     conversation.save(update_fields=["bot_state", "last_intent"])
     if reply.next_action == "END":
         conversation_close_by_bot(conversation=conversation)
-    return ChatResult(conversation, customer_msg, bot_msg, reply.next_action, reply.quick_replies,
-                      escalation)
-
+    return ChatResult(
+        conversation, customer_msg, bot_msg, reply.next_action, reply.quick_replies, escalation
+    )
 
 
 @transaction.atomic
@@ -275,8 +288,11 @@ def chat_escalate(*, conversation: Conversation, reason: str = "customer_request
     escalation = conversation_escalate(conversation=conversation, reason=reason)
     if was_bot:
         message_append(
-            conversation=conversation, sender=MessageSender.BOT, next_action="QUEUED",
-            text=_("상담원에게 연결해 드릴게요. 잠시만 기다려 주세요."), intent="handoff",
+            conversation=conversation,
+            sender=MessageSender.BOT,
+            next_action="QUEUED",
+            text=_("상담원에게 연결해 드릴게요. 잠시만 기다려 주세요."),
+            intent="handoff",
         )
     return escalation
 
@@ -285,7 +301,8 @@ def message_feedback(*, conversation: Conversation, seq: int, helpful: bool) -> 
     message = conversation.messages.filter(seq=seq, sender=MessageSender.BOT).first()
     if message is None:
         raise ApplicationError(
-            _("평가할 챗봇 답변을 찾을 수 없습니다."), {"seq": [_("챗봇 답변의 순번이 아닙니다.")]},
+            _("평가할 챗봇 답변을 찾을 수 없습니다."),
+            {"seq": [_("챗봇 답변의 순번이 아닙니다.")]},
             code="not_found",
         )
     message.helpful = helpful

@@ -22,7 +22,9 @@ def has_control_characters(text: str) -> bool:
 def clean_message_text(text: str, field: str = "message") -> str:
     """Trim and check a customer message: 1–2,000 characters, no control characters."""
     if not isinstance(text, str):
-        raise ApplicationError(_("메시지는 문자열이어야 합니다."), {field: [_("문자열이 아닙니다.")]})
+        raise ApplicationError(
+            _("메시지는 문자열이어야 합니다."), {field: [_("문자열이 아닙니다.")]}
+        )
     cleaned = text.strip()
     if not cleaned:
         raise ApplicationError(_("메시지를 입력해 주세요."), {field: [_("빈 메시지입니다.")]})

@@ -155,7 +155,7 @@ class EvaluationAnswer(models.Model):
     question = models.ForeignKey(
         FormQuestion, on_delete=models.PROTECT, related_name="answers", verbose_name=_("항목")
     )
-    # Percentage of the question's weight achieved (0, 50, 100 …), so weights can change per version.
+    # Share of the question weight achieved (0, 50, 100 …), so weights may change per version.
     score = models.PositiveSmallIntegerField(_("달성률(%)"), null=True, blank=True)
     is_na = models.BooleanField(_("해당 없음"), default=False)
     comment = models.TextField(_("의견"), blank=True)

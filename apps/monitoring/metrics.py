@@ -16,24 +16,43 @@ from prometheus_client.registry import Collector
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 HTTP_REQUESTS = Counter(
-    "aicc_http_requests_total", "HTTP requests by endpoint, method and status",
-    ["endpoint", "method", "status"], registry=REGISTRY,
+    "aicc_http_requests_total",
+    "HTTP requests by endpoint, method and status",
+    ["endpoint", "method", "status"],
+    registry=REGISTRY,
 )
 HTTP_LATENCY = Histogram(
-    "aicc_http_request_duration_seconds", "HTTP request latency by endpoint", ["endpoint"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5), registry=REGISTRY,
+    "aicc_http_request_duration_seconds",
+    "HTTP request latency by endpoint",
+    ["endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+    registry=REGISTRY,
 )
 NLU_LATENCY = Histogram(
-    "aicc_nlu_seconds", "Time to understand one customer message", ["backend"],
-    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2), registry=REGISTRY,
+    "aicc_nlu_seconds",
+    "Time to understand one customer message",
+    ["backend"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2),
+    registry=REGISTRY,
 )
 BOT_OUTCOMES = Counter(
-    "aicc_bot_replies_total", "Bot replies by next action (FALLBACK counts fallbacks)",
-    ["next_action"], registry=REGISTRY,
+    "aicc_bot_replies_total",
+    "Bot replies by next action (FALLBACK counts fallbacks)",
+    ["next_action"],
+    registry=REGISTRY,
 )
 
 
 class LiveStateCollector(Collector):
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        # Registration asks for names; answering without a query keeps imports DB-free.
+        yield GaugeMetricFamily(
+            "aicc_conversations", "Open conversations by state", labels=["state"]
+        )
+        yield GaugeMetricFamily(
+            "aicc_contacts_in_queue", "Conversations waiting per queue", labels=["queue"]
+        )
+
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from apps.chat.models import Conversation, ConversationState
 
@@ -43,7 +62,8 @@ class LiveStateCollector(Collector):
         )
         counts = dict(
             Conversation.objects.filter(state__in=open_states)
-            .values_list("state").annotate(n=Count("pk"))
+            .values_list("state")
+            .annotate(n=Count("pk"))
         )
         for state in open_states:
             by_state.add_metric([state], counts.get(state, 0))
@@ -53,7 +73,8 @@ class LiveStateCollector(Collector):
         )
         waiting = (
             Conversation.objects.filter(state=ConversationState.QUEUED)
-            .values_list("queue__code").annotate(n=Count("pk"))
+            .values_list("queue__code")
+            .annotate(n=Count("pk"))
         )
         for code, n in waiting:
             queues.add_metric([code or "none"], n)

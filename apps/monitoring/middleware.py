@@ -24,8 +24,9 @@ class ApiGuardMiddleware:
             except ValueError:
                 length = 0
             if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-                return json_error(request, 413, "payload_too_large",
-                                  _("요청 본문은 64KB 이하여야 합니다."))
+                return json_error(
+                    request, 413, "payload_too_large", _("요청 본문은 64KB 이하여야 합니다.")
+                )
         return self.get_response(request)
 
 

@@ -25,7 +25,9 @@ class HealthApi(APIView):
     def get(self, request: Request) -> Response:
         status, checks = run_checks()
         code = 503 if status == DOWN else 200
-        return Response(self.OutputSerializer({"status": status, "checks": checks}).data, status=code)
+        return Response(
+            self.OutputSerializer({"status": status, "checks": checks}).data, status=code
+        )
 
 
 class PlainTextRenderer(renderers.BaseRenderer):
@@ -33,8 +35,12 @@ class PlainTextRenderer(renderers.BaseRenderer):
     format = "txt"
     charset = "utf-8"
 
-    def render(self, data: object, accepted_media_type: str | None = None,
-               renderer_context: dict | None = None) -> bytes:
+    def render(
+        self,
+        data: object,
+        accepted_media_type: str | None = None,
+        renderer_context: dict | None = None,
+    ) -> bytes:
         return data if isinstance(data, bytes) else str(data).encode()
 
 

@@ -42,6 +42,8 @@ class BotIndex:
     next_boundary: datetime | None
     # FAQ key -> channels it may be answered on; scenarios run on every channel.
     channels: dict[str, list[str]] = field(default_factory=dict)
+    # key -> what a customer sees on a quick reply (Lex only knows intent names).
+    labels: dict[str, str] = field(default_factory=dict)
 
     def allows(self, key: str, channel: str) -> bool:
         allowed = self.channels.get(key)
@@ -91,7 +93,10 @@ def build_bot_index() -> BotIndex:
     faq_docs, channels = faq_documents()
     documents = faq_docs + scenario_documents()
     index = Index.build(documents) if documents else EmptyIndex()
-    return BotIndex(index=index, stamp=stamp, next_boundary=_next_boundary(), channels=channels)
+    return BotIndex(
+        index=index, stamp=stamp, next_boundary=_next_boundary(), channels=channels,
+        labels={doc.key: doc.label for doc in documents},
+    )
 
 
 def _is_stale(current: BotIndex) -> bool:

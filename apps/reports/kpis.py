@@ -86,24 +86,34 @@ def compute(qs: QuerySet[Conversation], sla_seconds: int = 60) -> Kpis:
         assigned=Count("pk", filter=Q(assigned_at__isnull=False)),
         within_sla=Count("pk", filter=Q(assigned_at__lte=F("queued_at") + sla)),
         abandoned=Count("pk", filter=Q(state=ConversationState.ABANDONED)),
-        abandoned_late=Count("pk", filter=Q(
-            state=ConversationState.ABANDONED, abandoned_at__gt=F("queued_at") + sla)),
+        abandoned_late=Count(
+            "pk", filter=Q(state=ConversationState.ABANDONED, abandoned_at__gt=F("queued_at") + sla)
+        ),
         closed=Count("pk", filter=Q(state=closed)),
         csat_n=Count("pk", filter=Q(csat_score__isnull=False)),
         csat_top=Count("pk", filter=Q(csat_score__gte=4)),
         csat_mean=Avg("csat_score"),
         asa=Avg(_duration("assigned_at", "queued_at"), filter=Q(assigned_at__isnull=False)),
-        frt=Avg(_duration("first_agent_reply_at", "assigned_at"),
-                filter=Q(first_agent_reply_at__isnull=False)),
-        talk=Avg(_duration("closed_at", "assigned_at"),
-                 filter=Q(assigned_at__isnull=False, closed_at__isnull=False)),
+        frt=Avg(
+            _duration("first_agent_reply_at", "assigned_at"),
+            filter=Q(first_agent_reply_at__isnull=False),
+        ),
+        talk=Avg(
+            _duration("closed_at", "assigned_at"),
+            filter=Q(assigned_at__isnull=False, closed_at__isnull=False),
+        ),
         wrapup=Avg("wrapup_seconds", filter=Q(assigned_at__isnull=False, closed_at__isnull=False)),
     )
     repeat = qs.filter(state=closed).filter(_repeat_contact()).count() if counts["closed"] else 0
     talk = _seconds(counts["talk"])
     qa = Evaluation.objects.filter(
-        conversation__in=qs, status__in=[EvaluationStatus.SUBMITTED, EvaluationStatus.ACKNOWLEDGED,
-                                         EvaluationStatus.DISPUTED, EvaluationStatus.RESOLVED],
+        conversation__in=qs,
+        status__in=[
+            EvaluationStatus.SUBMITTED,
+            EvaluationStatus.ACKNOWLEDGED,
+            EvaluationStatus.DISPUTED,
+            EvaluationStatus.RESOLVED,
+        ],
     ).aggregate(score=Avg("score"))["score"]
     return Kpis(
         conversations=counts["total"],

@@ -37,18 +37,26 @@ def queue_snapshot(now: datetime | None = None) -> list[dict[str, Any]]:
     for queue in Queue.objects.filter(is_active=True):
         row = by_queue.get(queue.pk, {"n": 0, "oldest": None})
         risk_after = now - timedelta(seconds=queue.sla_seconds * SLA_RISK_SHARE)
-        at_risk = Conversation.objects.filter(
-            queue=queue, state=ConversationState.QUEUED, queued_at__lte=risk_after
-        ).count() if row["n"] else 0
-        out.append({
-            "queue": queue.code,
-            "name": queue.name,
-            "contacts_in_queue": row["n"],
-            "oldest_contact_age": int((now - row["oldest"]).total_seconds()) if row["oldest"] else 0,
-            "active_chats": active.get(queue.pk, 0),
-            "sla_at_risk": at_risk,
-            "sla_seconds": queue.sla_seconds,
-        })
+        at_risk = (
+            Conversation.objects.filter(
+                queue=queue, state=ConversationState.QUEUED, queued_at__lte=risk_after
+            ).count()
+            if row["n"]
+            else 0
+        )
+        out.append(
+            {
+                "queue": queue.code,
+                "name": queue.name,
+                "contacts_in_queue": row["n"],
+                "oldest_contact_age": int((now - row["oldest"]).total_seconds())
+                if row["oldest"]
+                else 0,
+                "active_chats": active.get(queue.pk, 0),
+                "sla_at_risk": at_risk,
+                "sla_seconds": queue.sla_seconds,
+            }
+        )
     return out
 
 

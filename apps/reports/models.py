@@ -30,8 +30,12 @@ class ReportDefinition(TimeStampedModel):
     params = models.JSONField(_("매개변수"), default=dict, blank=True)
     # The schedule itself lives in django-celery-beat so supervisors edit it in admin.
     periodic_task = models.OneToOneField(
-        "django_celery_beat.PeriodicTask", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("일정"),
+        "django_celery_beat.PeriodicTask",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("일정"),
     )
     is_active = models.BooleanField(_("사용"), default=True)
 
@@ -68,8 +72,12 @@ class ReportRun(models.Model):
     row_count = models.PositiveIntegerField(_("행 수"), default=0)
     error = models.TextField(_("오류"), blank=True)
     triggered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("실행자"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("실행자"),
     )
     created_at = models.DateTimeField(_("요청 시각"), auto_now_add=True)
     finished_at = models.DateTimeField(_("완료 시각"), null=True, blank=True)

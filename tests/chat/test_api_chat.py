@@ -12,7 +12,9 @@ URL = "/api/chatbot/chat"
 
 @pytest.fixture
 def faq(db):
-    faq = FaqFactory(question="배송지를 변경하고 싶어요", answer="마이페이지에서 배송지를 바꿀 수 있어요.")
+    faq = FaqFactory(
+        question="배송지를 변경하고 싶어요", answer="마이페이지에서 배송지를 바꿀 수 있어요."
+    )
     FaqAlternativeFactory(faq=faq, text="주소 바꾸고 싶어요")
     return faq
 
@@ -95,7 +97,9 @@ def test_malformed_json_is_a_400_with_the_envelope(api):
 
 
 def test_a_form_body_is_a_415(api):
-    response = api.post(URL, None, raw=b"message=hi", content_type="application/x-www-form-urlencoded")
+    response = api.post(
+        URL, None, raw=b"message=hi", content_type="application/x-www-form-urlencoded"
+    )
 
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "unsupported_media_type"
@@ -162,8 +166,9 @@ def test_another_keys_session_is_a_404(api, channel):
     session = api.chat("안녕", user_id="alice").json()["session_id"]
     _other, other_raw = ChannelKey.issue(name="partner")
 
-    response = api.post(URL, {"message": "hi", "user_id": "alice", "session_id": session},
-                        key=other_raw)
+    response = api.post(
+        URL, {"message": "hi", "user_id": "alice", "session_id": session}, key=other_raw
+    )
 
     assert response.status_code == 404
 

@@ -20,7 +20,8 @@ def no_control_characters(value: str) -> None:
 class UserIdField(serializers.RegexField):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
-            r"^[A-Za-z0-9._:@\-]{1,128}$", max_length=128,
+            r"^[A-Za-z0-9._:@\-]{1,128}$",
+            max_length=128,
             error_messages={"invalid": _("영문, 숫자와 . _ : @ - 만 쓸 수 있습니다(128자 이내).")},
             **kwargs,
         )
@@ -29,8 +30,11 @@ class UserIdField(serializers.RegexField):
 class MessageTextField(serializers.CharField):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(
-            max_length=MAX_MESSAGE_LENGTH, trim_whitespace=True, allow_blank=False,
-            validators=[no_control_characters], **kwargs,
+            max_length=MAX_MESSAGE_LENGTH,
+            trim_whitespace=True,
+            allow_blank=False,
+            validators=[no_control_characters],
+            **kwargs,
         )
 
 
@@ -62,7 +66,15 @@ ErrorSerializer = inline_serializer(
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     descriptions = {
-        400: "입력 오류", 401: "인증 필요", 403: "권한 없음", 404: "찾을 수 없음",
-        409: "상태 충돌", 413: "본문이 너무 큼", 415: "지원하지 않는 형식", 429: "요청 한도 초과",
+        400: "입력 오류",
+        401: "인증 필요",
+        403: "권한 없음",
+        404: "찾을 수 없음",
+        409: "상태 충돌",
+        413: "본문이 너무 큼",
+        415: "지원하지 않는 형식",
+        429: "요청 한도 초과",
     }
-    return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes
+    }

@@ -172,8 +172,11 @@ class ChatEscalateApi(ChannelApi):
         )
         escalation = services.chat_escalate(conversation=conversation)
         conversation.refresh_from_db()
-        body = {"session_id": conversation.session_id, "state": conversation.state,
-                **vars(escalation)}
+        body = {
+            "session_id": conversation.session_id,
+            "state": conversation.state,
+            **vars(escalation),
+        }
         return Response(self.OutputSerializer(body).data)
 
 
@@ -200,7 +203,8 @@ class ChatFeedbackApi(ChannelApi):
             data.validated_data["session_id"], data.validated_data["user_id"]
         )
         message = services.message_feedback(
-            conversation=conversation, seq=data.validated_data["seq"],
+            conversation=conversation,
+            seq=data.validated_data["seq"],
             helpful=data.validated_data["helpful"],
         )
         return Response(self.OutputSerializer(message).data)
@@ -235,7 +239,8 @@ class ChatCsatApi(ChannelApi):
             data.validated_data["session_id"], data.validated_data["user_id"]
         )
         conversation = services.conversation_rate(
-            conversation=conversation, score=data.validated_data["score"],
+            conversation=conversation,
+            score=data.validated_data["score"],
             comment=data.validated_data["comment"],
         )
         return Response(self.OutputSerializer(conversation).data)

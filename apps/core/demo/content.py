@@ -27,7 +27,11 @@ from apps.scenarios.models import Scenario, ScenarioSlot, ScenarioStep, Scenario
 DATA = Path(__file__).resolve().parent
 # The demo web chat page embeds this key; it only exists in demo databases.
 DEMO_CHANNEL_KEY = "aicc_demo_web_key_for_local_use_only"
-SECOND_SUPERVISOR = {"name": "최유진", "username": "super.choi", "email": "super.choi@nurimobile.example"}
+SECOND_SUPERVISOR = {
+    "name": "최유진",
+    "username": "super.choi",
+    "email": "super.choi@nurimobile.example",
+}
 ADMIN = {"name": "관리자", "username": "admin", "email": "admin@nurimobile.example"}
 
 
@@ -49,24 +53,49 @@ def _user(spec: dict[str, Any], role: str) -> User:
 
 def load_people() -> dict[str, User]:
     org = read("organisation.json")
-    teams = {t["name"]: Team.objects.update_or_create(
-        name=t["name"], defaults={"description": t.get("description", "")})[0]
-        for t in org["teams"]}
-    queues = {q["code"]: Queue.objects.update_or_create(code=q["code"], defaults={
-        "name": q["name"], "skills": q["skills"], "priority": q["priority"],
-        "sla_seconds": q["sla_seconds"]})[0] for q in org["queues"]}
+    teams = {
+        t["name"]: Team.objects.update_or_create(
+            name=t["name"], defaults={"description": t.get("description", "")}
+        )[0]
+        for t in org["teams"]
+    }
+    queues = {
+        q["code"]: Queue.objects.update_or_create(
+            code=q["code"],
+            defaults={
+                "name": q["name"],
+                "skills": q["skills"],
+                "priority": q["priority"],
+                "sla_seconds": q["sla_seconds"],
+            },
+        )[0]
+        for q in org["queues"]
+    }
     for spec in org["agents"]:
         user = _user(spec, roles.AGENT)
-        agent, _ = Agent.objects.update_or_create(user=user, defaults={
-            "display_name": spec["name"], "team": teams[spec["team"]],
-            "skills": spec.get("skills", []), "capacity": spec.get("capacity", 3)})
+        agent, _ = Agent.objects.update_or_create(
+            user=user,
+            defaults={
+                "display_name": spec["name"],
+                "team": teams[spec["team"]],
+                "skills": spec.get("skills", []),
+                "capacity": spec.get("capacity", 3),
+            },
+        )
         agent.queues.set([queues[code] for code in spec["queues"]])
         if agent.state != AgentState.OFFLINE:
             agent.set_state(AgentState.OFFLINE)
     for spec in org["customers"]:
-        Customer.objects.update_or_create(crm_id=spec["crm_id"], defaults={
-            "name": spec["name"], "phone": spec["phone"], "email": spec.get("email", ""),
-            "tags": spec.get("tags", []), "notes": spec.get("notes", "")})
+        Customer.objects.update_or_create(
+            crm_id=spec["crm_id"],
+            defaults={
+                "name": spec["name"],
+                "phone": spec["phone"],
+                "email": spec.get("email", ""),
+                "tags": spec.get("tags", []),
+                "notes": spec.get("notes", ""),
+            },
+        )
     return {
         "supervisor": _user(org["supervisor"], roles.SUPERVISOR),
         "supervisor2": _user(SECOND_SUPERVISOR, roles.SUPERVISOR),
@@ -76,58 +105,96 @@ def load_people() -> dict[str, User]:
 
 
 def load_faqs(author: User, publisher: User) -> int:
-    categories = {c["name"]: Category.objects.update_or_create(
-        slug=c["slug"], defaults={"name": c["name"], "order": c["order"]})[0]
-        for c in read("categories.json")}
+    categories = {
+        c["name"]: Category.objects.update_or_create(
+            slug=c["slug"], defaults={"name": c["name"], "order": c["order"]}
+        )[0]
+        for c in read("categories.json")
+    }
     now = timezone.now()
     for spec in read("faqs.json"):
-        faq, _ = Faq.objects.update_or_create(question=spec["question"], defaults={
-            "category": categories[spec["category"]], "answer": spec["answer"],
-            "channels": spec.get("channels", ["web", "mobile", "voice"]),
-            "status": FaqStatus.PUBLISHED, "author": author, "edited_by": author,
-            "published_by": publisher, "published_at": now})
+        faq, _ = Faq.objects.update_or_create(
+            question=spec["question"],
+            defaults={
+                "category": categories[spec["category"]],
+                "answer": spec["answer"],
+                "channels": spec.get("channels", ["web", "mobile", "voice"]),
+                "status": FaqStatus.PUBLISHED,
+                "author": author,
+                "edited_by": author,
+                "published_by": publisher,
+                "published_at": now,
+            },
+        )
         for text in spec["alternatives"]:
             FaqAlternative.objects.get_or_create(faq=faq, text=text)
     for spec in read("canned_responses.json"):
         CannedResponse.objects.update_or_create(
-            shortcut=spec["shortcut"], defaults={"title": spec["title"], "body": spec["body"]})
+            shortcut=spec["shortcut"], defaults={"title": spec["title"], "body": spec["body"]}
+        )
     return Faq.objects.count()
 
 
 def load_scenarios() -> int:
     for spec in read("scenarios.json"):
-        scenario, _ = Scenario.objects.update_or_create(code=spec["code"], defaults={
-            "name": spec["name"], "description": spec.get("description", ""),
-            "confirm_template": spec.get("confirm_template", ""), "is_active": True})
+        scenario, _ = Scenario.objects.update_or_create(
+            code=spec["code"],
+            defaults={
+                "name": spec["name"],
+                "description": spec.get("description", ""),
+                "confirm_template": spec.get("confirm_template", ""),
+                "is_active": True,
+            },
+        )
         for text in spec["utterances"]:
             ScenarioUtterance.objects.get_or_create(scenario=scenario, text=text)
         for order, slot in enumerate(spec["slots"]):
-            ScenarioSlot.objects.update_or_create(scenario=scenario, name=slot["name"], defaults={
-                "order": order, "prompt": slot["prompt"],
-                "retry_prompt": slot.get("retry_prompt", ""), "validator": slot["validator"],
-                "choices": slot.get("choices", []), "pattern": slot.get("pattern", ""),
-                "max_attempts": slot.get("max_attempts", 3)})
+            ScenarioSlot.objects.update_or_create(
+                scenario=scenario,
+                name=slot["name"],
+                defaults={
+                    "order": order,
+                    "prompt": slot["prompt"],
+                    "retry_prompt": slot.get("retry_prompt", ""),
+                    "validator": slot["validator"],
+                    "choices": slot.get("choices", []),
+                    "pattern": slot.get("pattern", ""),
+                    "max_attempts": slot.get("max_attempts", 3),
+                },
+            )
         scenario.steps.all().delete()
         ScenarioStep.objects.bulk_create(
-            ScenarioStep(scenario=scenario, order=order, action=step["action"],
-                         template=step.get("template", ""), params=step.get("params", {}))
-            for order, step in enumerate(spec["steps"]))
+            ScenarioStep(
+                scenario=scenario,
+                order=order,
+                action=step["action"],
+                template=step.get("template", ""),
+                params=step.get("params", {}),
+            )
+            for order, step in enumerate(spec["steps"])
+        )
     return Scenario.objects.count()
 
 
 def load_evaluation_form() -> EvaluationForm:
     spec = read("evaluation_form.json")
     form, created = EvaluationForm.objects.get_or_create(
-        name=spec["name"], version=1, defaults={"description": spec.get("description", "")})
+        name=spec["name"], version=1, defaults={"description": spec.get("description", "")}
+    )
     if created:
         for s_order, section_spec in enumerate(spec["sections"]):
             section = FormSection.objects.create(
-                form=form, title=section_spec["title"], order=s_order)
+                form=form, title=section_spec["title"], order=s_order
+            )
             for q_order, q in enumerate(section_spec["questions"]):
                 FormQuestion.objects.create(
-                    section=section, text=q["text"], weight=q["weight"],
-                    allow_na=q.get("allow_na", False), guidance=q.get("guidance", ""),
-                    order=q_order)
+                    section=section,
+                    text=q["text"],
+                    weight=q["weight"],
+                    allow_na=q.get("allow_na", False),
+                    guidance=q.get("guidance", ""),
+                    order=q_order,
+                )
     return form
 
 
@@ -140,14 +207,17 @@ REPORTS = [
 
 def load_reports(recipient: str) -> None:
     for name, title, kind, fmt in REPORTS:
-        ReportDefinition.objects.update_or_create(name=name, defaults={
-            "title": title, "kind": kind, "file_format": fmt, "recipients": recipient})
+        ReportDefinition.objects.update_or_create(
+            name=name,
+            defaults={"title": title, "kind": kind, "file_format": fmt, "recipients": recipient},
+        )
 
 
 def demo_channel_key() -> ChannelKey:
     key, _ = ChannelKey.objects.get_or_create(
         key_hash=hash_key(DEMO_CHANNEL_KEY),
-        defaults={"name": "demo-web", "prefix": DEMO_CHANNEL_KEY[:11], "channel": "web"})
+        defaults={"name": "demo-web", "prefix": DEMO_CHANNEL_KEY[:11], "channel": "web"},
+    )
     return key
 
 

@@ -39,38 +39,57 @@ def _start_time(rng: random.Random, now: datetime) -> datetime:
 def _timeline(kind: str, rng: random.Random, started: datetime) -> dict[str, Any]:
     times: dict[str, Any] = {"started_at": started}
     if kind == "bot_resolved":
-        times.update(state=ConversationState.CLOSED,
-                     closed_at=started + timedelta(seconds=rng.randint(60, 240)))
+        times.update(
+            state=ConversationState.CLOSED,
+            closed_at=started + timedelta(seconds=rng.randint(60, 240)),
+        )
         return times
     queued = started + timedelta(seconds=rng.randint(20, 120))
     times.update(queued_at=queued, escalation_reason=rng.choice(["customer_request", "fallbacks"]))
     if kind == "abandoned":
-        times.update(state=ConversationState.ABANDONED,
-                     abandoned_at=queued + timedelta(seconds=rng.randint(30, 400)))
+        times.update(
+            state=ConversationState.ABANDONED,
+            abandoned_at=queued + timedelta(seconds=rng.randint(30, 400)),
+        )
         return times
     assigned = queued + timedelta(seconds=rng.randint(5, 200))
     times.update(
-        state=ConversationState.CLOSED, assigned_at=assigned,
+        state=ConversationState.CLOSED,
+        assigned_at=assigned,
         first_agent_reply_at=assigned + timedelta(seconds=rng.randint(5, 60)),
         closed_at=assigned + timedelta(seconds=rng.randint(180, 900)),
-        wrapup_seconds=rng.randint(30, 150), disposition=rng.choice(["resolved", "info", "follow_up"]),
+        wrapup_seconds=rng.randint(30, 150),
+        disposition=rng.choice(["resolved", "info", "follow_up"]),
     )
     return times
 
 
-def _messages(conversation: Conversation, template: dict[str, Any], agent: Agent | None,
-              intent: str, rng: random.Random) -> list[Message]:
+def _messages(
+    conversation: Conversation,
+    template: dict[str, Any],
+    agent: Agent | None,
+    intent: str,
+    rng: random.Random,
+) -> list[Message]:
     at = conversation.started_at
     out = []
     for seq, turn in enumerate(template["turns"], start=1):
         at += timedelta(seconds=rng.randint(5, 40))
         sender = turn["sender"]
         is_bot = sender == MessageSender.BOT
-        out.append(Message(
-            conversation=conversation, seq=seq, sender=sender, text=mask_pii(turn["text"]),
-            created_at=at, agent=agent if sender == MessageSender.AGENT else None,
-            intent=intent if is_bot else "", confidence=round(rng.uniform(0.55, 0.95), 2)
-            if is_bot else None, next_action="ANSWER" if is_bot else ""))
+        out.append(
+            Message(
+                conversation=conversation,
+                seq=seq,
+                sender=sender,
+                text=mask_pii(turn["text"]),
+                created_at=at,
+                agent=agent if sender == MessageSender.AGENT else None,
+                intent=intent if is_bot else "",
+                confidence=round(rng.uniform(0.55, 0.95), 2) if is_bot else None,
+                next_action="ANSWER" if is_bot else "",
+            )
+        )
     return out
 
 
@@ -96,8 +115,13 @@ def load_history(channel_key: ChannelKey, target: int = TARGET) -> int:
         conversation = Conversation.objects.create(
             channel_key=channel_key,
             user_id=f"web-{customer.crm_id}" if customer else f"guest-{number:04d}",
-            customer=customer, queue=queue if template["kind"] != "bot_resolved" else None,
-            agent=agent, last_intent=intent, csat_score=template.get("csat"), **times)
+            customer=customer,
+            queue=queue if template["kind"] != "bot_resolved" else None,
+            agent=agent,
+            last_intent=intent,
+            csat_score=template.get("csat"),
+            **times,
+        )
         messages = _messages(conversation, template, agent, intent, rng)
         Message.objects.bulk_create(messages)
         Conversation.objects.filter(pk=conversation.pk).update(last_seq=len(messages))
