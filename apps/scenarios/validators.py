@@ -108,6 +108,29 @@ def _contained(answer: str, keys: dict[str, str]) -> str | None:
     return keys[around[0]] if len(around) == 1 else None
 
 
+# Fuzzy match for answers that bend a choice's ending ("요금이 비싸서요" for "요금이 비싸요").
+SIMILAR_MIN = 0.5
+SIMILAR_MARGIN = 0.15
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
+
+
+def _similar(answer: str, keys: dict[str, str]) -> str | None:
+    """The choice whose character bigrams clearly overlap most with the answer (Dice)."""
+    grams = _bigrams(answer)
+    scored = sorted(
+        ((2 * len(grams & _bigrams(k)) / (len(grams) + len(_bigrams(k))), k) for k in keys),
+        reverse=True,
+    )
+    best, key = scored[0]
+    runner_up = scored[1][0] if len(scored) > 1 else 0.0
+    if best >= SIMILAR_MIN and best - runner_up >= SIMILAR_MARGIN:
+        return keys[key]
+    return None
+
+
 def validate_choice(slot: ScenarioSlot, text: str) -> SlotResult:
     choices = [str(c) for c in slot.choices or []]
     answer = compact(text)
@@ -119,7 +142,7 @@ def validate_choice(slot: ScenarioSlot, text: str) -> SlotResult:
     index = _ordinal(answer, choices)
     if index is not None:
         return _ok(choices[index - 1]) if 1 <= index <= len(choices) else INVALID
-    found = _contained(answer, keys)
+    found = _contained(answer, keys) or _similar(answer, keys)
     return _ok(found) if found else INVALID
 
 

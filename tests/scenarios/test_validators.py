@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from freezegun import freeze_time
 
-from apps.scenarios.models import ScenarioSlot
+from apps.scenarios.models import ScenarioSlot, SlotValidator
 from apps.scenarios.validators import is_safe_pattern, validate_slot
 
 MONTHS = ["이번 달", "지난 달"]
@@ -47,10 +47,24 @@ def test_choice(choices: list[str], text: str, expected: str | None) -> None:
 
 
 NUMBER_CASES = [
-    ("3", "3"), ("3개", "3"), ("3개 주세요", "3"), ("세 개", "3"), ("세 개요", "3"),
-    ("삼", "3"), ("열두 개", "12"), ("스물하나", "21"), ("스무 개", "20"), ("하나요", "1"),
-    ("십이", "12"), ("이만오천", "25000"), ("1,000원", "1000"),
-    ("네", None), ("두", None), ("11월 3일", None), ("많이", None), ("", None),
+    ("3", "3"),
+    ("3개", "3"),
+    ("3개 주세요", "3"),
+    ("세 개", "3"),
+    ("세 개요", "3"),
+    ("삼", "3"),
+    ("열두 개", "12"),
+    ("스물하나", "21"),
+    ("스무 개", "20"),
+    ("하나요", "1"),
+    ("십이", "12"),
+    ("이만오천", "25000"),
+    ("1,000원", "1000"),
+    ("네", None),
+    ("두", None),
+    ("11월 3일", None),
+    ("많이", None),
+    ("", None),
 ]
 
 
@@ -62,12 +76,23 @@ def test_number(text: str, expected: str | None) -> None:
 
 # 2026-11-26 12:00 in Seoul is a Thursday.
 DATE_CASES = [
-    ("2026-11-28", "2026-11-28"), ("2026.12.03", "2026-12-03"), ("2026년 12월 3일", "2026-12-03"),
-    ("11/28", "2026-11-28"), ("11월 28일", "2026-11-28"), ("28일", "2026-11-28"),
-    ("오늘", "2026-11-26"), ("내일", "2026-11-27"), ("모레", "2026-11-28"),
-    ("내일모레요", "2026-11-28"), ("다음 주 월요일", "2026-11-30"),
-    ("이번 주 금요일", "2026-11-27"), ("다음주 수요일에 갈게요", "2026-12-02"),
-    ("토요일", "2026-11-28"), ("2026-02-30", None), ("13월 1일", None), ("아무 때나", None),
+    ("2026-11-28", "2026-11-28"),
+    ("2026.12.03", "2026-12-03"),
+    ("2026년 12월 3일", "2026-12-03"),
+    ("11/28", "2026-11-28"),
+    ("11월 28일", "2026-11-28"),
+    ("28일", "2026-11-28"),
+    ("오늘", "2026-11-26"),
+    ("내일", "2026-11-27"),
+    ("모레", "2026-11-28"),
+    ("내일모레요", "2026-11-28"),
+    ("다음 주 월요일", "2026-11-30"),
+    ("이번 주 금요일", "2026-11-27"),
+    ("다음주 수요일에 갈게요", "2026-12-02"),
+    ("토요일", "2026-11-28"),
+    ("2026-02-30", None),
+    ("13월 1일", None),
+    ("아무 때나", None),
 ]
 
 
@@ -150,8 +175,13 @@ def test_regex(pattern: str, text: str, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     ("pattern", "safe"),
-    [(r"\d{3}-\d{4}", True), (r"(a+)+", False), (r"(\w*)*", False), (r"(x{1,3})+", False),
-     ("(", False)],
+    [
+        (r"\d{3}-\d{4}", True),
+        (r"(a+)+", False),
+        (r"(\w*)*", False),
+        (r"(x{1,3})+", False),
+        ("(", False),
+    ],
 )
 def test_is_safe_pattern(pattern: str, safe: bool) -> None:
     assert is_safe_pattern(pattern) is safe
@@ -159,9 +189,34 @@ def test_is_safe_pattern(pattern: str, safe: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("  배송이 너무 늦어요  ", "배송이 너무 늦어요"), ("가" * 200, "가" * 200), ("가" * 201, None),
-     ("   ", None)],
+    [
+        ("  배송이 너무 늦어요  ", "배송이 너무 늦어요"),
+        ("가" * 200, "가" * 200),
+        ("가" * 201, None),
+        ("   ", None),
+    ],
 )
 def test_text(text: str, expected: str | None) -> None:
     result = validate_slot(_slot("text"), text)
     assert (result.ok, result.value) == (expected is not None, expected)
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("요금이 비싸서요", "요금이 비싸요"),
+        ("통화품질이 불만이에요", "통화 품질 불만"),
+        ("다른 통신사로 이동하려고요", "다른 통신사로 이동"),
+        ("오늘 날씨 좋네요", None),
+    ],
+)
+def test_a_choice_answer_with_a_bent_ending_still_matches(answer, expected):
+    slot = ScenarioSlot(
+        name="reason",
+        validator=SlotValidator.CHOICE,
+        choices=["요금이 비싸요", "통화 품질 불만", "다른 통신사로 이동", "쓰지 않는 회선", "기타"],
+    )
+
+    result = validate_slot(slot, answer)
+
+    assert result.value == expected
