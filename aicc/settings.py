@@ -128,7 +128,16 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
                 # The default pool of 100 failed at 2,000 reconnecting sockets (DESIGN §12).
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                # redis-py 8 reads with a 5 s socket timeout, the same as channels_redis' 5 s
+                # BZPOPMIN: idle consumers crashed with TimeoutError. Keep reads above it.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": 1000,
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 2,  # a dead Redis fails fast, chat goes on
+                    }
+                ],
                 "capacity": 1500,
                 "expiry": 30,
             },

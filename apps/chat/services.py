@@ -28,6 +28,14 @@ from apps.monitoring.metrics import BOT_OUTCOMES
 logger = logging.getLogger(__name__)
 
 ASA_WINDOW = timedelta(hours=24)
+
+
+def _no_agent_text() -> str:
+    return _(
+        "지금은 상담원 연결이 어려워요. 잠시 후 다시 시도해 주시거나 고객센터 114로 전화해 주세요."
+    )
+
+
 OPEN_STATES = (ConversationState.BOT, ConversationState.QUEUED, ConversationState.ASSIGNED)
 
 
@@ -262,9 +270,17 @@ def _receive(
     BOT_OUTCOMES.labels(reply.next_action).inc()
     escalation = None
     if reply.escalates:
-        escalation = conversation_escalate(
-            conversation=conversation, queue_code=reply.escalate_queue, reason=reply.escalate_reason
-        )
+        try:
+            escalation = conversation_escalate(
+                conversation=conversation,
+                queue_code=reply.escalate_queue,
+                reason=reply.escalate_reason,
+            )
+        except ApplicationError:
+            # No queue to hand over to: say so, but never lose the customer's message.
+            reply = BotReply(
+                text=_no_agent_text(), next_action="FALLBACK", intent="handoff_unavailable"
+            )
     bot_msg = _store_reply(conversation, customer_msg, reply)
     conversation.last_intent = reply.intent[:120]
     conversation.save(update_fields=["bot_state", "last_intent"])

@@ -94,3 +94,4 @@ def test_after_handoff_the_bot_is_silent(key):
     assert later.reply is None
     assert later.next_action == "QUEUED"
     assert Counter(m.sender for m in later.conversation.messages.all()) == {"customer": 2, "bot": 1}
+
