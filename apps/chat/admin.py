@@ -72,7 +72,7 @@ class ChannelKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="선택한 키 폐기", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ChannelKey]) -> None:
-        keys = list(queryset.active())
+        keys = list(queryset.filter(revoked_at__isnull=True))
         for key in keys:
             key.revoke()
         self.message_user(request, f"채널 키 {len(keys)}개를 폐기했습니다. 더 이상 쓸 수 없습니다.")

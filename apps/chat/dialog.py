@@ -98,6 +98,10 @@ def _start_scenario(conversation: Conversation, code: str, score: float) -> BotR
     scenario = Scenario.objects.filter(code=code, is_active=True).first()
     if scenario is None:
         return None
+    if scenario.is_handoff_only:
+        # The escalation policy already ran and heard no ask for a person; a ranker match on
+        # "상담원" alone ("상담원분이 친절하셨어요") is praise, not a request.
+        return None
     scenario_state: dict[str, Any] = {}
     turn = engine.scenario_start(
         scenario=scenario, state=scenario_state, context=_context(conversation)

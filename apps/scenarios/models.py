@@ -25,7 +25,9 @@ class Scenario(TimeStampedModel):
     description = models.TextField(_("설명"), blank=True)
     is_active = models.BooleanField(_("사용"), default=True)
     confirm_template = models.CharField(
-        _("확인 문구"), max_length=300, blank=True,
+        _("확인 문구"),
+        max_length=300,
+        blank=True,
         help_text=_("비워 두면 확인 없이 진행합니다. 예: {plan} 요금제로 변경할까요?"),
     )
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -37,6 +39,12 @@ class Scenario(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    @property
+    def is_handoff_only(self) -> bool:
+        """No slots and its first step hands over: the scenario *is* "connect me to a person"."""
+        first = self.steps.order_by("order", "id").first()
+        return first is not None and first.action == StepAction.ESCALATE and not self.slots.exists()
 
 
 class ScenarioUtterance(models.Model):

@@ -94,3 +94,29 @@ def test_it_handles_empty_input_and_empty_index(index):
 def test_it_survives_pickling_for_caches(index):
     copy = pickle.loads(pickle.dumps(index))  # noqa: S301 - our own object, not untrusted input
     assert copy.rank("배송 조회")[0].key == "faq:1"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("폰 잃어버렸는데 어떡해요", "faq:9"),  # 폰 = 휴대폰
+        ("근처 매장 어디예요", "faq:12"),
+        ("비번 까먹었어", "faq:4"),
+        ("헤지하면 위약금 나와요?", "faq:15"),  # one-jamo typo of 해지
+        ("택배 어디쯤 와있나요", "faq:1"),
+    ],
+)
+def test_synonyms_and_typos_reach_the_faq(index, text, key):
+    assert index.rank(text, k=3)[0].key == key
+
+
+def test_small_talk_lowers_confidence_but_keeps_the_order(index):
+    from apps.nlu import ranker
+
+    analysis = analyse("영화 보러 갈까")
+    candidates = index.rank_analysis(analysis, k=3)
+    raw = index.scores(analysis)
+    if candidates:
+        assert [c.score for c in candidates] == sorted((c.score for c in candidates), reverse=True)
+        assert candidates[0].score <= float(raw.max()) * max(ranker.SMALLTALK_DAMP, 1.0)
+    assert decide(candidates).action == "FALLBACK"

@@ -124,3 +124,24 @@ def test_it_reports_rule_breaks_of_a_saved_scenario() -> None:
 
     assert len(errors) == 2
     assert "선택지" in errors[0] and "{unknown}" in errors[1]
+
+
+def test_it_reverts_a_scenario_from_its_history(client_as_supervisor) -> None:
+    scenario = ScenarioUtteranceFactory().scenario
+    ScenarioSlotFactory(scenario=scenario, name="plan")
+    scenario.confirm_template = "{plan}로 바꿀까요?"
+    scenario.save()
+    first = scenario.history.earliest()
+    scenario.name = "바뀐 이름"
+    scenario.save()
+
+    url = reverse("admin:scenarios_scenario_simple_history", args=[scenario.pk, first.history_id])
+    data = {"code": first.code, "name": first.name, "description": "", "is_active": "on",
+            "confirm_template": scenario.confirm_template}
+    response = client_as_supervisor.post(url, data)
+
+    assert response.status_code == 302
+    scenario.refresh_from_db()
+    assert scenario.name == first.name
+    history_url = reverse("admin:scenarios_scenario_history", args=[scenario.pk])
+    assert "바뀐 이름" in client_as_supervisor.get(history_url).content.decode()

@@ -150,7 +150,7 @@ def test_an_escalate_step_queues_with_its_queue_after_the_replies() -> None:
     turn = _say(state, PHONE, context)
     assert turn.quick_replies == ["요금이 비싸요", "기타"] and turn.slot == "reason"
 
-    turn = _say(state, "요금이 너무 비싸요", context)  # unclear → retry
+    turn = _say(state, "글쎄요 잘 모르겠네", context)  # unclear → retry
     turn = _say(state, "1번", context)
 
     assert turn.next_action == "QUEUED"

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
-from apps.core.text import MAX_MESSAGE_LENGTH, has_control_characters
+from apps.core.text import MAX_MESSAGE_LENGTH
 
 CHANNELS = ["web", "mobile", "voice", "kakao"]
 NEXT_ACTIONS = ["ANSWER", "ASK_SLOT", "CLARIFY", "FALLBACK", "QUEUED", "WITH_AGENT", "END"]
 
 
-def no_control_characters(value: str) -> None:
-    if has_control_characters(value):
-        raise serializers.ValidationError(_("제어 문자는 쓸 수 없습니다."))
+# The same rules as apps.core.text, written as patterns so the OpenAPI schema states them:
+# no control characters (C0, DEL, C1) and no lone surrogates; a message needs one visible char.
+_ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]"
+_VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f\ud800-\udfff]"
+TEXT_PATTERN = rf"^{_ALLOWED}*$"
+MESSAGE_PATTERN = rf"^{_ALLOWED}*{_VISIBLE}{_ALLOWED}*$"
+
+no_control_characters = RegexValidator(TEXT_PATTERN, _("제어 문자는 쓸 수 없습니다."))
 
 
 class UserIdField(serializers.RegexField):

@@ -216,12 +216,12 @@ class ChatCsatApi(ChannelApi):
         user_id = UserIdField()
         score = serializers.IntegerField(min_value=1, max_value=5)
         comment = serializers.CharField(
-            required=False, allow_blank=True, max_length=1000, default=""
+            required=False,
+            allow_blank=True,
+            max_length=1000,
+            default="",
+            validators=[no_control_characters],
         )
-
-        def validate_comment(self, value: str) -> str:
-            no_control_characters(value)
-            return value
 
     class OutputSerializer(serializers.Serializer):
         session_id = serializers.UUIDField()

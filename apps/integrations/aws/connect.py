@@ -1,0 +1,384 @@
+"""Amazon Connect: agents, queues, live and historical metrics, agent status, chat contacts.
+
+AWS resources: the Connect instance `settings.CONNECT_INSTANCE_ID` (its ARN for metrics v2,
+`settings.CONNECT_INSTANCE_ARN` or derived from a synced queue ARN) in `settings.AWS_REGION`,
+and the chat contact flow `settings.CONNECT_CHAT_CONTACT_FLOW_ID` for escalations.
+IAM actions: connect:ListUsers, connect:DescribeUser, connect:ListQueues,
+connect:ListRoutingProfiles, connect:ListRoutingProfileQueues, connect:GetCurrentMetricData,
+connect:GetCurrentUserData, connect:GetMetricDataV2, connect:ListAgentStatuses,
+connect:PutUserStatus, connect:StartChatContact, connect:DescribeContact.
+
+Connect throttles at 2 requests/s per account by default, so every call first takes a token
+from the shared bucket (`services.ratelimit`); the current-metric calls have no boto3 paginator,
+so all listings loop `NextToken` by hand. A metric Connect sends without a value is None, never 0.
+`LocalConnect` (connect_local.py) is the offline twin returning the same dataclasses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+
+from apps.integrations.aws import _client
+from apps.integrations.aws.errors import wrap_client_error
+
+logger = logging.getLogger(__name__)
+
+# (name, unit) — GetCurrentMetricData needs both.
+CURRENT_METRICS = [
+    ("CONTACTS_IN_QUEUE", "COUNT"),
+    ("OLDEST_CONTACT_AGE", "SECONDS"),
+    ("AGENTS_AVAILABLE", "COUNT"),
+    ("AGENTS_ONLINE", "COUNT"),
+    ("AGENTS_ON_CONTACT", "COUNT"),
+    ("AGENTS_AFTER_CONTACT_WORK", "COUNT"),
+]
+HISTORICAL_METRICS = [
+    "SERVICE_LEVEL",
+    "AVG_HANDLE_TIME",
+    "AVG_QUEUE_ANSWER_TIME",
+    "CONTACTS_QUEUED",
+    "CONTACTS_HANDLED",
+    "CONTACTS_ABANDONED",
+    "ABANDONMENT_RATE",
+]
+CHANNELS = ["CHAT", "VOICE"]
+PAGE_SIZE = 100  # also Connect's cap on queue ids per filter
+TIME_ZONE = "Asia/Seoul"
+
+
+@dataclass(frozen=True)
+class ConnectUser:
+    id: str
+    arn: str
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    routing_profile_id: str
+
+    @property
+    def display_name(self) -> str:
+        # Korean order: family name first, no space (김민수).
+        return f"{self.last_name}{self.first_name}" or self.username
+
+
+@dataclass(frozen=True)
+class ConnectQueue:
+    id: str
+    arn: str
+    name: str
+
+
+@dataclass(frozen=True)
+class RoutingProfile:
+    id: str
+    arn: str
+    name: str
+
+
+@dataclass(frozen=True)
+class QueueMetrics:
+    queue_id: str
+    values: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class CurrentMetrics:
+    snapshot_time: datetime | None
+    queues: list[QueueMetrics]
+
+
+@dataclass(frozen=True)
+class UserStatus:
+    user_id: str
+    status_name: str
+    active_contacts: int
+
+
+@dataclass(frozen=True)
+class IntervalMetrics:
+    queue_id: str
+    start: datetime
+    end: datetime
+    values: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class AgentStatus:
+    id: str
+    name: str
+    type: str
+
+
+@dataclass(frozen=True)
+class ChatContact:
+    contact_id: str
+    participant_id: str
+    participant_token: str
+
+
+@dataclass(frozen=True)
+class ContactState:
+    contact_id: str
+    agent_id: str | None
+    connected_to_agent_at: datetime | None
+    disconnected_at: datetime | None
+
+
+class ConnectApi(Protocol):
+    def list_users(self) -> list[str]: ...
+    def describe_user(self, user_id: str) -> ConnectUser: ...
+    def list_queues(self) -> list[ConnectQueue]: ...
+    def list_routing_profiles(self) -> list[RoutingProfile]: ...
+    def list_routing_profile_queues(self, profile_id: str) -> list[str]: ...
+    def get_current_metric_data(self, queue_ids: list[str]) -> CurrentMetrics: ...
+    def get_current_user_data(self, queue_ids: list[str]) -> list[UserStatus]: ...
+    def get_metric_data_v2(
+        self, *, instance_arn: str, queue_ids: list[str], start: datetime, end: datetime,
+        service_level_seconds: int,
+    ) -> list[IntervalMetrics]: ...
+    def list_agent_statuses(self) -> list[AgentStatus]: ...
+    def put_user_status(self, user_id: str, agent_status_id: str) -> None: ...
+    def start_chat_contact(
+        self, *, contact_flow_id: str, display_name: str, attributes: dict[str, str],
+        initial_message: str, client_token: str,
+    ) -> ChatContact: ...
+    def describe_contact(self, contact_id: str) -> ContactState: ...
+
+
+# --- parsing (shared with the local twin, which is seeded with the same shapes) ------------------
+
+
+def parse_ts(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def parse_user(raw: dict) -> ConnectUser:
+    info = raw.get("IdentityInfo") or {}
+    return ConnectUser(
+        id=raw["Id"], arn=raw.get("Arn", ""), username=raw.get("Username", ""),
+        first_name=info.get("FirstName", ""), last_name=info.get("LastName", ""),
+        email=info.get("Email", ""), routing_profile_id=raw.get("RoutingProfileId", ""),
+    )
+
+
+def _values(collections: list[dict], names: list[str]) -> dict[str, float | None]:
+    # A metric missing from the collection, or present without "Value", has no data: None.
+    found = {c["Metric"]["Name"]: c.get("Value") for c in collections}
+    return {name: found.get(name) for name in names}
+
+
+def parse_queue_metrics(raw: dict) -> QueueMetrics:
+    names = [name for name, _unit in CURRENT_METRICS]
+    queue_id = raw["Dimensions"]["Queue"]["Id"]
+    return QueueMetrics(queue_id, _values(raw.get("Collections") or [], names))
+
+
+def parse_user_data(raw: dict) -> UserStatus:
+    status = raw.get("Status") or {}
+    active = sum((raw.get("ActiveSlotsByChannel") or {}).values())
+    return UserStatus(raw["User"]["Id"], status.get("StatusName", ""), int(active))
+
+
+def parse_interval(raw: dict) -> IntervalMetrics:
+    interval = raw["MetricInterval"]
+    return IntervalMetrics(
+        queue_id=raw["Dimensions"]["QUEUE"],
+        start=parse_ts(interval["StartTime"]),  # type: ignore[arg-type]
+        end=parse_ts(interval["EndTime"]),  # type: ignore[arg-type]
+        values=_values(raw.get("Collections") or [], HISTORICAL_METRICS),
+    )
+
+
+def parse_contact(raw: dict) -> ContactState:
+    agent = raw.get("AgentInfo") or {}
+    return ContactState(
+        contact_id=raw["Id"], agent_id=agent.get("Id"),
+        connected_to_agent_at=parse_ts(agent.get("ConnectedToAgentTimestamp")),
+        disconnected_at=parse_ts(raw.get("DisconnectTimestamp")),
+    )
+
+
+def chunks(items: list[str], size: int = PAGE_SIZE) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def historical_metric_specs(service_level_seconds: int) -> list[dict]:
+    threshold = [{"Comparison": "LT", "ThresholdValue": float(service_level_seconds)}]
+    return [
+        {"Name": name, "Threshold": threshold} if name == "SERVICE_LEVEL" else {"Name": name}
+        for name in HISTORICAL_METRICS
+    ]
+
+
+# --- AWS -----------------------------------------------------------------------------------------
+
+
+def _default_throttle() -> None:
+    from apps.integrations.services.ratelimit import connect_bucket
+
+    connect_bucket().acquire()
+
+
+class AwsConnect:
+    """boto3 Connect; every failure surfaces as IntegrationError (AccessDenied also logged)."""
+
+    def __init__(self, client: Any | None = None, throttle: Callable[[], None] | None = None):
+        self._client = client  # tests inject a Stubber-wrapped client
+        self._throttle = throttle or _default_throttle
+
+    @property
+    def client(self) -> Any:
+        return self._client or _client.client("connect")
+
+    @property
+    def instance_id(self) -> str:
+        return settings.CONNECT_INSTANCE_ID
+
+    def _call(self, operation: str, **params: Any) -> dict:
+        self._throttle()
+        try:
+            return getattr(self.client, operation)(**params)
+        except (ClientError, BotoCoreError) as exc:
+            error = wrap_client_error(exc)
+            if not error.retryable:
+                logger.error("connect %s failed: %s %s", operation, error.code, error.message)
+            raise error from exc
+
+    def _pages(self, operation: str, key: str, **params: Any) -> Iterator[dict]:
+        token = None
+        while True:
+            page = self._call(operation, **params, **({"NextToken": token} if token else {}))
+            yield from page.get(key) or []
+            token = page.get("NextToken")
+            if not token:
+                return
+
+    def list_users(self) -> list[str]:
+        pages = self._pages(
+            "list_users", "UserSummaryList", InstanceId=self.instance_id, MaxResults=PAGE_SIZE
+        )
+        return [user["Id"] for user in pages]
+
+    def describe_user(self, user_id: str) -> ConnectUser:
+        raw = self._call("describe_user", UserId=user_id, InstanceId=self.instance_id)
+        return parse_user(raw["User"])
+
+    def list_queues(self) -> list[ConnectQueue]:
+        pages = self._pages(
+            "list_queues", "QueueSummaryList", InstanceId=self.instance_id,
+            QueueTypes=["STANDARD"], MaxResults=PAGE_SIZE,
+        )
+        return [ConnectQueue(q["Id"], q["Arn"], q["Name"]) for q in pages]
+
+    def list_routing_profiles(self) -> list[RoutingProfile]:
+        pages = self._pages(
+            "list_routing_profiles", "RoutingProfileSummaryList",
+            InstanceId=self.instance_id, MaxResults=PAGE_SIZE,
+        )
+        return [RoutingProfile(p["Id"], p["Arn"], p["Name"]) for p in pages]
+
+    def list_routing_profile_queues(self, profile_id: str) -> list[str]:
+        pages = self._pages(
+            "list_routing_profile_queues", "RoutingProfileQueueConfigSummaryList",
+            InstanceId=self.instance_id, RoutingProfileId=profile_id, MaxResults=PAGE_SIZE,
+        )
+        return sorted({q["QueueId"] for q in pages})
+
+    def get_current_metric_data(self, queue_ids: list[str]) -> CurrentMetrics:
+        metrics = [{"Name": name, "Unit": unit} for name, unit in CURRENT_METRICS]
+        results: list[QueueMetrics] = []
+        snapshot = None
+        for chunk in chunks(queue_ids):
+            token = None
+            while True:
+                page = self._call(
+                    "get_current_metric_data", InstanceId=self.instance_id,
+                    Filters={"Queues": chunk, "Channels": CHANNELS}, Groupings=["QUEUE"],
+                    CurrentMetrics=metrics, MaxResults=PAGE_SIZE,
+                    **({"NextToken": token} if token else {}),
+                )
+                results += [parse_queue_metrics(r) for r in page.get("MetricResults") or []]
+                snapshot = parse_ts(page.get("DataSnapshotTime")) or snapshot
+                token = page.get("NextToken")
+                if not token:
+                    break
+        return CurrentMetrics(snapshot, results)
+
+    def get_current_user_data(self, queue_ids: list[str]) -> list[UserStatus]:
+        users: list[UserStatus] = []
+        for chunk in chunks(queue_ids):
+            pages = self._pages(
+                "get_current_user_data", "UserDataList", InstanceId=self.instance_id,
+                Filters={"Queues": chunk}, MaxResults=PAGE_SIZE,
+            )
+            users += [parse_user_data(raw) for raw in pages]
+        return users
+
+    def get_metric_data_v2(
+        self, *, instance_arn: str, queue_ids: list[str], start: datetime, end: datetime,
+        service_level_seconds: int,
+    ) -> list[IntervalMetrics]:
+        results: list[IntervalMetrics] = []
+        for chunk in chunks(queue_ids):
+            pages = self._pages(
+                "get_metric_data_v2", "MetricResults", ResourceArn=instance_arn,
+                StartTime=start, EndTime=end,
+                Interval={"TimeZone": TIME_ZONE, "IntervalPeriod": "HOUR"},
+                Filters=[
+                    {"FilterKey": "QUEUE", "FilterValues": chunk},
+                    {"FilterKey": "CHANNEL", "FilterValues": CHANNELS},
+                ],
+                Groupings=["QUEUE"], Metrics=historical_metric_specs(service_level_seconds),
+                MaxResults=PAGE_SIZE,
+            )
+            results += [parse_interval(raw) for raw in pages]
+        return results
+
+    def list_agent_statuses(self) -> list[AgentStatus]:
+        pages = self._pages(
+            "list_agent_statuses", "AgentStatusSummaryList", InstanceId=self.instance_id,
+            MaxResults=PAGE_SIZE,
+        )
+        return [AgentStatus(s["Id"], s["Name"], s["Type"]) for s in pages]
+
+    def put_user_status(self, user_id: str, agent_status_id: str) -> None:
+        self._call(
+            "put_user_status", UserId=user_id, InstanceId=self.instance_id,
+            AgentStatusId=agent_status_id,
+        )
+
+    def start_chat_contact(
+        self, *, contact_flow_id: str, display_name: str, attributes: dict[str, str],
+        initial_message: str, client_token: str,
+    ) -> ChatContact:
+        raw = self._call(
+            "start_chat_contact", InstanceId=self.instance_id, ContactFlowId=contact_flow_id,
+            Attributes=attributes, ParticipantDetails={"DisplayName": display_name},
+            InitialMessage={"ContentType": "text/plain", "Content": initial_message},
+            ClientToken=client_token, SupportedMessagingContentTypes=["text/plain"],
+        )
+        return ChatContact(raw["ContactId"], raw["ParticipantId"], raw["ParticipantToken"])
+
+    def describe_contact(self, contact_id: str) -> ContactState:
+        raw = self._call("describe_contact", InstanceId=self.instance_id, ContactId=contact_id)
+        return parse_contact(raw["Contact"])
+
+
+def get_connect() -> ConnectApi:
+    """AwsConnect when `AICC_AWS_BACKEND == "aws"`, else the process-wide local twin."""
+    if settings.AICC_AWS_BACKEND == "aws":
+        return AwsConnect()
+    from apps.integrations.aws.connect_local import local_connect
+
+    return local_connect()

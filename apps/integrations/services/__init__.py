@@ -1,0 +1,1 @@
+"""Integration services: Connect and Lex sync, escalation, webhooks, notifications, retention."""

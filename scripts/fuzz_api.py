@@ -1,0 +1,143 @@
+"""Fuzz the chat API with schemathesis against a live server (run by .ci/run).
+
+Prepares a throw-away SQLite database with the demo content and two channel keys, serves the
+portal with uvicorn on a free loopback port, and runs every schemathesis check — including
+object-level authorisation with the two keys — over every operation. Fails when schemathesis
+finds anything or generates fewer than MIN_CASES test cases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MIN_CASES = 1000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(  # noqa: S603  fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310  loopback only
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"server did not answer at {url}")
+
+
+def count_cases(report: Path) -> int:
+    cases = 0
+    for line in report.read_text().splitlines():
+        event = json.loads(line)
+        for name, body in event.items():
+            if name == "ScenarioFinished":
+                cases += len(body.get("recorder", {}).get("cases", {}))
+    return cases
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="aicc-fuzz-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(
+        DATABASE_URL=f"sqlite:///{work / 'db.sqlite3'}",
+        AICC_DEMO_PASSWORD=os.urandom(12).hex(),  # a throw-away database nobody logs into
+        THROTTLE_SESSION_PER_MINUTE="100000",
+        THROTTLE_KEY_PER_MINUTE="1000000",
+    )
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "load_demo")
+    keys = [
+        manage(env, "channel_key", "create", "--name", n).strip().splitlines()[-1]
+        for n in ("fuzz-a", "fuzz-b")
+    ]
+    auth = {
+        "auth": [
+            {"name": name, "fixedHeaders": [{"name": "X-Api-Key", "value": key}]}
+            for name, key in zip(("a", "b"), keys, strict=True)
+        ]
+    }
+    (work / "users.json").write_text(json.dumps(auth))
+    port = free_port()
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(BIN / "uvicorn"),
+            "aicc.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/api/monitoring/health")
+        report = work / "events.ndjson"
+        result = subprocess.run(  # noqa: S603
+            [
+                str(BIN / "st"),
+                "run",
+                f"{base}/api/schema/",
+                "--checks",
+                "all",
+                "--max-examples",
+                os.environ.get("FUZZ_EXAMPLES", "60"),
+                "--max-time",
+                os.environ.get("FUZZ_SECONDS", "240"),
+                "--seed",
+                "20261126",
+                "--auth-wfc",
+                str(work / "users.json"),
+                "--request-timeout",
+                "10",
+                "--report",
+                "ndjson",
+                "--report-ndjson-path",
+                str(report),
+                "--no-color",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=False,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    cases = count_cases(report) if report.exists() else 0
+    print(f"schemathesis generated {cases} test cases (minimum {MIN_CASES})")
+    if result.returncode != 0:
+        return result.returncode
+    return 0 if cases >= MIN_CASES else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
