@@ -276,6 +276,14 @@ else:
     LEX_BOT_ID = env("LEX_BOT_ID", default="LOCALBOT")
     LEX_BOT_ALIAS_ID = env("LEX_BOT_ALIAS_ID", default="TSTALIASID")
 LEX_LOCALE_ID = env("LEX_LOCALE_ID", default="ko_KR")
+CONNECT_INSTANCE_ARN = env("CONNECT_INSTANCE_ARN", default="")  # else derived from a synced queue
+# Escalating chats into Connect needs a contact flow; without one, handoffs stay in the desk.
+CONNECT_CHAT_CONTACT_FLOW_ID = env("CONNECT_CHAT_CONTACT_FLOW_ID", default="")
+# Connect's default API quota; the token bucket on the cache shares it across all workers.
+CONNECT_REQUESTS_PER_SECOND = env.float("CONNECT_REQUESTS_PER_SECOND", default=2.0)
+# Scheduled Connect syncs skip the local twin so demo agents and queues are not overwritten.
+CONNECT_SYNC_LOCAL = env.bool("CONNECT_SYNC_LOCAL", default=False)
+AICC_EMAIL_VIA = env("AICC_EMAIL_VIA", default="django")  # "ses" sends through Amazon SES
 # Deploying with local twins must be said out loud (system check aicc.W001 otherwise).
 AICC_LOCAL_BACKENDS_OK = env.bool("AICC_LOCAL_BACKENDS_OK", default=False)
 
@@ -285,6 +293,21 @@ NLU_LEX_TIMEOUT_SECONDS = env.float("NLU_LEX_TIMEOUT_SECONDS", default=2.0)
 CRM_BASE_URL = env("CRM_BASE_URL", default="")
 AICC_STORAGE = env("AICC_STORAGE", default="local")
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AICC_STORAGE == "s3":
+    # Transcripts and report files on S3 (apps/integrations/aws/s3.py): private, encrypted,
+    # handed out only as 15-minute presigned URLs.
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "region_name": AWS_REGION,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 900,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        },
+    }
 AICC_DEMO_PASSWORD = env("AICC_DEMO_PASSWORD", default="aicc-demo-2026")
 
 LOGGING = {

@@ -56,3 +56,26 @@ def test_it_refuses_non_positive_amounts() -> None:
 
 def test_get_payments_returns_the_local_adapter() -> None:
     assert isinstance(get_payments(), LocalPayments)
+
+
+def test_an_integration_error_survives_pickling():
+    import pickle
+
+    from apps.integrations.aws.errors import IntegrationError
+
+    error = pickle.loads(pickle.dumps(IntegrationError("throttled", retryable=True, code="T")))
+
+    assert (error.message, error.retryable, error.code) == ("throttled", True, "T")
+
+
+def test_the_demo_payment_page_shows_a_signed_link_and_refuses_a_tampered_one(client, db):
+    from apps.integrations.payments import LocalPayments
+
+    link = LocalPayments().create_link(amount=58300, reference="PAY-1", description="11월 요금")
+    path = link.url.split("://", 1)[1].split("/", 1)[1]
+
+    good = client.get("/" + path)
+    bad = client.get("/" + path.replace("58300", "100"))
+
+    assert good.status_code == 200 and "58,300원" in good.content.decode()
+    assert bad.status_code == 400

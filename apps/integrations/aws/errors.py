@@ -66,6 +66,14 @@ class IntegrationError(Exception):
     def __repr__(self) -> str:
         return f"IntegrationError({self.message!r}, retryable={self.retryable}, code={self.code!r})"
 
+    def __reduce__(self) -> tuple:
+        # Keyword-only arguments: pickle (Celery results) would otherwise lose them.
+        return (_rebuild_integration_error, (self.message, self.retryable, self.code))
+
+
+def _rebuild_integration_error(message: str, retryable: bool, code: str) -> IntegrationError:
+    return IntegrationError(message, retryable=retryable, code=code)
+
 
 def _from_client_error(exc: ClientError) -> IntegrationError:
     error = exc.response.get("Error", {})
