@@ -325,5 +325,7 @@ AICC_THROTTLE_RATES = {
     "channel_key": (env.int("THROTTLE_KEY_PER_MINUTE", default=6000), 60),
     "session": (env.int("THROTTLE_SESSION_PER_MINUTE", default=30), 60),
 }
+# bench/chat_load.py's plain-insert endpoint; never enable in production.
+AICC_BENCH_ENDPOINTS = env.bool("AICC_BENCH_ENDPOINTS", default=False)
 # Bodies over 64 KB are refused with 413 before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import path
 
 from apps.chat.api import views
@@ -11,3 +12,8 @@ urlpatterns = [
     path("feedback", views.ChatFeedbackApi.as_view(), name="feedback"),
     path("csat", views.ChatCsatApi.as_view(), name="csat"),
 ]
+
+if settings.AICC_BENCH_ENDPOINTS:
+    from apps.chat.api.bench import BenchInsertApi
+
+    urlpatterns.append(path("bench-insert", BenchInsertApi.as_view(), name="bench-insert"))
