@@ -283,7 +283,8 @@ CONNECT_CHAT_CONTACT_FLOW_ID = env("CONNECT_CHAT_CONTACT_FLOW_ID", default="")
 CONNECT_REQUESTS_PER_SECOND = env.float("CONNECT_REQUESTS_PER_SECOND", default=2.0)
 # Scheduled Connect syncs skip the local twin so demo agents and queues are not overwritten.
 CONNECT_SYNC_LOCAL = env.bool("CONNECT_SYNC_LOCAL", default=False)
-AICC_EMAIL_VIA = env("AICC_EMAIL_VIA", default="django")  # "ses" sends through Amazon SES
+# "django" sends e-mail through EMAIL_URL even on AWS; empty means SES with AICC_AWS_BACKEND=aws.
+AICC_EMAIL_VIA = env("AICC_EMAIL_VIA", default="")
 # Deploying with local twins must be said out loud (system check aicc.W001 otherwise).
 AICC_LOCAL_BACKENDS_OK = env.bool("AICC_LOCAL_BACKENDS_OK", default=False)
 

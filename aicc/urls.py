@@ -3,12 +3,15 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-admin.site.site_header = "AICC Cloud 운영 포털"
+from apps.integrations.views import payment_demo
+
+admin.site.site_header = _("AICC Cloud 운영 포털")
 admin.site.site_title = "AICC Cloud"
-admin.site.index_title = "운영 관리"
+admin.site.index_title = _("운영 관리")
 
 handler404 = "apps.core.api.handler404"
 handler500 = "apps.core.api.handler500"
@@ -24,6 +27,7 @@ urlpatterns = [
     path("api/chatbot/", include("apps.chat.api.urls")),
     path("api/admin/", include("apps.reports.api_urls")),
     path("api/monitoring/", include("apps.monitoring.urls")),
+    path("pay/demo/", payment_demo, name="payment-demo"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.core.models import TimeStampedModel
 
@@ -44,8 +45,10 @@ class Queue(TimeStampedModel):
 
 
 class AgentState(models.TextChoices):
-    AVAILABLE = "AVAILABLE", _("대기")
-    BUSY = "BUSY", _("상담 중")
+    # Context: the same Korean words label conversation and job states, which read differently in
+    # English ("Available" vs "Pending").
+    AVAILABLE = "AVAILABLE", pgettext_lazy("agent state", "대기")
+    BUSY = "BUSY", pgettext_lazy("agent state", "상담 중")
     AWAY = "AWAY", _("자리 비움")
     AFTER_CONTACT_WORK = "AFTER_CONTACT_WORK", _("후처리")
     OFFLINE = "OFFLINE", _("오프라인")

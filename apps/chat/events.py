@@ -102,6 +102,7 @@ def conversation_queued(conversation_id: int) -> None:
     _announce(conversation, "queued")
     if conversation.queue_id:
         _route(queue_ids=[conversation.queue_id])
+    _escalate_to_connect(conversation_id)
 
 
 def message_created(message_id: int) -> None:
@@ -115,8 +116,46 @@ def message_created(message_id: int) -> None:
 def conversation_changed(conversation_id: int) -> None:
     """State, queue or agent of a conversation changed."""
     conversation = _load(conversation_id)
-    if conversation is not None:
-        _announce(conversation, "changed")
+    if conversation is None:
+        return
+    _announce(conversation, "changed")
+    if conversation.state in (ConversationState.CLOSED, ConversationState.ABANDONED):
+        _emit_webhook(conversation)
+
+
+def _escalate_to_connect(conversation_id: int) -> None:
+    """With a Connect chat flow configured, the queued chat also becomes a Connect contact."""
+    from apps.integrations.services.connect_chat import connect_chat_enabled
+    from apps.integrations.tasks import connect_escalate
+
+    if connect_chat_enabled():
+        connect_escalate.delay(conversation_id)
+
+
+def _emit_webhook(conversation: Conversation) -> None:
+    """CRM/ERP subscribers hear about finished conversations (delivered later by Celery)."""
+    from apps.integrations.services.webhooks import webhook_event_emit
+
+    event = (
+        "conversation.closed"
+        if conversation.state == ConversationState.CLOSED
+        else ("conversation.abandoned")
+    )
+    try:
+        webhook_event_emit(
+            event=event,
+            payload={
+                "session_id": str(conversation.session_id),
+                "state": conversation.state,
+                "queue_id": conversation.queue_id,
+                "agent_id": conversation.agent_id,
+                "disposition": conversation.disposition,
+                "csat_score": conversation.csat_score,
+                "closed_at": conversation.closed_at.isoformat() if conversation.closed_at else None,
+            },
+        )
+    except Exception:
+        logger.exception("webhook emit failed for conversation %s", conversation.pk)
 
 
 def agent_available(agent_id: int) -> None:

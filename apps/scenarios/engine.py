@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from apps.customers.crm import CrmAdapter, CrmUnavailable, get_crm
@@ -286,8 +287,10 @@ def _default_queue(scenario: Scenario) -> str | None:
 def _exit(scenario: Scenario, state: dict[str, Any]) -> Turn:
     logger.info("scenario %s cancelled by the customer", scenario.code)
     state.clear()
+    # 을/를 belongs to Korean only; other languages' messages keep {particle} and get "".
+    korean = (get_language() or "ko").startswith("ko")
     text = _("진행 중인 {name}{particle} 취소했어요. 무엇을 도와드릴까요?").format(
-        name=scenario.name, particle=object_particle(scenario.name)
+        name=scenario.name, particle=object_particle(scenario.name) if korean else ""
     )
     return Turn(text, END, done=True)
 

@@ -1,0 +1,336 @@
+"""Websocket load: N customer sockets + 50 agents against one uvicorn process (issue 5, DESIGN §12).
+
+    REDIS_URL=redis://127.0.0.1:6379/1 .venv/bin/python bench/ws_load.py --sockets 2000
+
+1. Prepares a database (file SQLite in a temp dir unless DATABASE_URL is set): one channel key,
+   one queue, 50 agents with login sessions, N conversations already ASSIGNED round-robin.
+2. Starts `uvicorn aicc.asgi:application` (one process, Redis channel layer) on loopback.
+3. Connects N customer sockets (200 at a time) and 50 agent desk sockets; reports sockets held
+   and the server's RSS per socket.
+4. Agents reply at --rate messages/s for --seconds; reports agent→customer round trip
+   p50/p95/p99, lost messages and errors.
+5. Drops every customer socket at once, sends one message to --outage-messages conversations
+   while they are down, reconnects all at once and resyncs each from history?after_seq=;
+   reports time until all are back, handshake errors and conversations with a seq gap.
+Everything is bounded by --timeout seconds and stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psutil
+import websockets
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "aicc_bench_key_for_loopback_only_0123456789"
+AGENTS = 50
+
+
+@dataclass
+class Customer:
+    conversation_id: int
+    user_id: str
+    session_id: str
+    ws: object = None
+    seen: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Stats:
+    rtt_ms: list[float] = field(default_factory=list)
+    sent: dict[str, float] = field(default_factory=dict)
+    connect_errors: int = 0
+    send_errors: int = 0
+
+
+def log(text: str) -> None:
+    print(f"[ws_load {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    return statistics.quantiles(values, n=1000, method="inclusive")[int(q * 10) - 1]
+
+
+def _prepare(env: dict[str, str], sockets: int) -> tuple[list[Customer], list[tuple[int, str]]]:
+    """Migrate and create the fixture rows in this process (Django set up from `env`)."""
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+                   cwd=ROOT, env=env, check=True)
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils import timezone
+
+    from apps.agents.models import AgentState, Queue
+    from apps.agents.services import agent_create
+    from apps.chat.models import ChannelKey, Conversation, ConversationState, hash_key
+
+    run = str(int(time.time()))
+    key = ChannelKey.objects.create(name=f"bench-{run}", prefix=KEY[:11], key_hash=hash_key(KEY)) \
+        if not ChannelKey.objects.filter(key_hash=hash_key(KEY)).exists() \
+        else ChannelKey.objects.get(key_hash=hash_key(KEY))
+    queue = Queue.objects.create(name=f"bench {run}", code=f"bench-{run}")
+    agents, desk = [], []
+    for i in range(AGENTS):
+        agent = agent_create(username=f"bench{run}-{i}", display_name=f"부하{i}", queues=[queue],
+                             capacity=max(1, sockets // AGENTS + 1))
+        agent.set_state(AgentState.AWAY)
+        session = SessionStore()
+        session.update({SESSION_KEY: str(agent.user.pk), HASH_SESSION_KEY:
+                        agent.user.get_session_auth_hash(),
+                        BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend"})
+        session.create()
+        agents.append(agent)
+        desk.append((agent.pk, session.session_key))
+    now = timezone.now()
+    rows = Conversation.objects.bulk_create(
+        Conversation(channel_key=key, user_id=f"bench-{run}-{i}", state=ConversationState.ASSIGNED,
+                     agent=agents[i % AGENTS], queue=queue, queued_at=now, assigned_at=now)
+        for i in range(sockets)
+    )
+    ids = dict(Conversation.objects.filter(channel_key=key, user_id__startswith=f"bench-{run}-")
+               .values_list("user_id", "pk"))
+    customers = [Customer(ids[r.user_id], r.user_id, str(r.session_id)) for r in rows]
+    return customers, desk
+
+
+def _start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "aicc.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log", "--log-level", "warning",
+         "--ws-per-message-deflate", "false", "--backlog", "4096"],
+        cwd=ROOT, env=env,
+    )
+
+
+class Bench:
+    def __init__(self, port: int, customers: list[Customer], desk: list[tuple[int, str]]):
+        self.base = f"127.0.0.1:{port}"
+        self.origin = f"http://{self.base}"
+        self.customers = customers
+        self.desk = desk
+        self.stats = Stats()
+
+    async def connect_customer(self, c: Customer) -> bool:
+        url = (f"ws://{self.base}/ws/chat/?key={KEY}&user_id={c.user_id}"
+               f"&session_id={c.session_id}")
+        try:
+            c.ws = await websockets.connect(url, origin=self.origin, open_timeout=20,
+                                            ping_interval=None, compression=None)
+        except (OSError, websockets.WebSocketException, TimeoutError):
+            self.stats.connect_errors += 1
+            return False
+        asyncio.ensure_future(self.listen(c, c.ws))
+        return True
+
+    async def listen(self, c: Customer, ws: object) -> None:
+        try:
+            async for raw in ws:  # type: ignore[attr-defined]
+                frame = json.loads(raw)
+                if frame["type"] != "message":
+                    continue
+                c.seen.add(frame["message"]["seq"])
+                token = frame["message"]["text"].rpartition(" ")[2]
+                started = self.stats.sent.pop(token, None)
+                if started is not None:
+                    self.stats.rtt_ms.append((time.perf_counter() - started) * 1000)
+        except websockets.WebSocketException:
+            pass
+
+    async def agent(self, session_key: str, convs: list[Customer], interval: float,
+                    until: float, record: bool = True) -> None:
+        try:
+            ws = await websockets.connect(
+                f"ws://{self.base}/ws/desk/", origin=self.origin, open_timeout=30,
+                additional_headers={"Cookie": f"sessionid={session_key}"},
+                ping_interval=None, compression=None)
+        except (OSError, websockets.WebSocketException, TimeoutError):
+            self.stats.send_errors += len(convs) if not record else 1
+            return
+        i = 0
+        while time.monotonic() < until and convs:
+            c = convs[i % len(convs)]
+            i += 1
+            tick = time.monotonic()
+            try:
+                await ws.send(json.dumps({"type": "join", "conversation": c.conversation_id}))
+                await self._await(ws, "joined")
+                token = f"{c.conversation_id}-{i}"
+                if record:
+                    self.stats.sent[token] = time.perf_counter()
+                await ws.send(json.dumps({"type": "send", "text": f"bench {token}",
+                                          "client_id": token}))
+                await self._await(ws, "sent")
+            except (websockets.WebSocketException, TimeoutError):
+                self.stats.send_errors += 1
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - tick)))
+            if not record and i >= len(convs):
+                break
+        await ws.close()
+
+    @staticmethod
+    async def _await(ws: object, kind: str) -> None:
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))  # type: ignore[attr-defined]
+            if frame["type"] == kind:
+                return
+            if frame["type"] == "error":
+                raise TimeoutError(frame)
+
+    async def connect_all(self, customers: list[Customer], parallel: int) -> int:
+        gate = asyncio.Semaphore(parallel)
+
+        async def one(c: Customer) -> bool:
+            async with gate:
+                return await self.connect_customer(c)
+
+        return sum(await asyncio.gather(*(one(c) for c in customers)))
+
+    async def resync(self, client: httpx.AsyncClient, c: Customer, gate: asyncio.Semaphore) -> int:
+        async with gate:
+            after = max(c.seen, default=0)
+            while True:
+                r = await client.get(f"/api/chatbot/history/{c.session_id}",
+                                     params={"user_id": c.user_id, "after_seq": after,
+                                             "limit": 200})
+                page = r.json()
+                c.seen.update(m["seq"] for m in page["messages"])
+                after = max(c.seen, default=0)
+                if not page["has_more"]:
+                    return page["last_seq"]
+
+
+async def _main(args: argparse.Namespace, port: int, server: psutil.Process,
+                customers: list[Customer], desk: list[tuple[int, str]]) -> dict[str, object]:
+    bench = Bench(port, customers, desk)
+    groups = [customers[i::AGENTS] for i in range(AGENTS)]
+    rss_base = server.memory_info().rss
+    t0 = time.monotonic()
+    held = await bench.connect_all(customers, 200)
+    connect_s = time.monotonic() - t0
+    await asyncio.sleep(2)
+    rss_held = server.memory_info().rss
+    result: dict[str, object] = {
+        "sockets": len(customers), "sockets_held": held, "connect_s": round(connect_s, 2),
+        "rss_base_mib": round(rss_base / 2**20, 1), "rss_held_mib": round(rss_held / 2**20, 1),
+        "rss_per_socket_kib": round((rss_held - rss_base) / max(held, 1) / 1024, 1),
+        "connect_errors": bench.stats.connect_errors,
+    }
+    # Steady state: agents reply at --rate messages/s in total.
+    until = time.monotonic() + args.seconds
+    interval = AGENTS / args.rate
+    log(f"held {held}/{len(customers)} sockets in {connect_s:.1f}s; agents replying")
+    await asyncio.gather(*(bench.agent(sk, g, interval, until)
+                           for (_, sk), g in zip(desk, groups, strict=True)))
+    await asyncio.sleep(3)
+    rtt = bench.stats.rtt_ms
+    result.update({
+        "messages": len(rtt) + len(bench.stats.sent), "rate_per_s": round(len(rtt) / args.seconds),
+        "rtt_p50_ms": round(_percentile(rtt, 50), 1), "rtt_p95_ms": round(_percentile(rtt, 95), 1),
+        "rtt_p99_ms": round(_percentile(rtt, 99), 1), "lost": len(bench.stats.sent),
+        "send_errors": bench.stats.send_errors,
+    })
+    # Reconnect storm: drop everything at once, write while they are down, come back, resync.
+    log(json.dumps(result, ensure_ascii=False))
+    log("dropping every customer socket")
+    bench.stats.connect_errors = 0
+    for c in customers:
+        c.ws.transport.abort()  # type: ignore[union-attr]
+    outage = customers[: args.outage_messages]
+    out_groups = [outage[i::AGENTS] for i in range(AGENTS)]
+    await asyncio.gather(*(bench.agent(sk, g, 0, time.monotonic() + 60, record=False)
+                           for (_, sk), g in zip(desk, out_groups, strict=True) if g))
+    log("reconnecting")
+    t1 = time.monotonic()
+    pending = list(customers)
+    while pending and time.monotonic() - t1 < 60:
+        ok = await asyncio.gather(*(bench.connect_customer(c) for c in pending))
+        pending = [c for c, good in zip(pending, ok, strict=True) if not good]
+        if pending:
+            await asyncio.sleep(0.5)
+    back_s = time.monotonic() - t1
+    log(f"back after {back_s:.1f}s; resyncing from history")
+    gate = asyncio.Semaphore(100)
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
+                                 headers={"X-Api-Key": KEY}, timeout=30) as client:
+        last = await asyncio.gather(*(bench.resync(client, c, gate) for c in customers))
+    gaps = sum(1 for c, n in zip(customers, last, strict=True) if c.seen != set(range(1, n + 1)))
+    result.update({
+        "reconnect_all_back_s": round(back_s, 2), "reconnect_handshake_errors":
+        bench.stats.connect_errors, "reconnect_not_back": len(pending),
+        "outage_messages": len(outage), "seq_gaps_after_resync": gaps,
+        "rss_end_mib": round(server.memory_info().rss / 2**20, 1),
+    })
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sockets", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=200, help="agent messages per second")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--outage-messages", type=int, default=500)
+    parser.add_argument("--timeout", type=float, default=600)
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    tmp = Path(tempfile.mkdtemp(prefix="ws-load-"))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "aicc.settings",
+           "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{tmp / 'db.sqlite3'}"),
+           "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
+           "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_DEBUG": "false",
+           "THROTTLE_SESSION_PER_MINUTE": "100000", "THROTTLE_KEY_PER_MINUTE": "1000000",
+           "CELERY_BROKER_URL": "memory://", "DJANGO_LOG_LEVEL": "WARNING",
+           # SQLite: keep the connection (one DB thread under ASGI); PostgreSQL: use the pool.
+           "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "600"),
+           "DATABASE_POOL": os.environ.get("DATABASE_POOL", "true")}
+    customers, desk = _prepare(env, args.sockets)
+    log(f"prepared {len(customers)} conversations in {env['DATABASE_URL'].split(':')[0]}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # run `finally`: stop the server
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = _start_server(env, port)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/monitoring/health", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        server = psutil.Process(proc.pid)
+        result = asyncio.run(asyncio.wait_for(
+            _main(args, port, server, customers, desk), args.timeout))
+        result["db"] = env["DATABASE_URL"].split(":")[0]
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # uvicorn waits for open sockets otherwise
+
+
+if __name__ == "__main__":
+    main()
