@@ -112,7 +112,7 @@ def main() -> int:
                 "--max-examples",
                 os.environ.get("FUZZ_EXAMPLES", "60"),
                 "--max-time",
-                os.environ.get("FUZZ_SECONDS", "240"),
+                os.environ.get("FUZZ_SECONDS", "120"),
                 "--seed",
                 "20261126",
                 "--auth-wfc",

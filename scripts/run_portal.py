@@ -87,12 +87,12 @@ def main() -> int:
 AICC Cloud 운영 포털이 시작되었습니다 / the portal is up
   운영 관리 (admin)      {base}/admin/
   상담원 데스크 (desk)   {base}/desk/
-  수퍼바이저 보드        {base}/desk/board/
   고객 웹 채팅           {base}/chat/
   API 문서               {base}/api/docs/
   상태 확인              {base}/api/monitoring/health
 데모 계정 (비밀번호 {password}):
-  supervisor / supervisor2 (수퍼바이저), qa (품질 평가), admin (관리자), agent.kim 외 상담원 5명
+  super.yoon, super.choi (수퍼바이저) · qa.han (품질 평가) · admin (관리자)
+  agent.kim, agent.lee, agent.park 외 상담원 3명 (/desk/)
 종료: Ctrl+C
 """,
         flush=True,
