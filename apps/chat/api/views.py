@@ -220,7 +220,7 @@ class ChatCsatApi(ChannelApi):
             allow_blank=True,
             max_length=1000,
             default="",
-            validators=[no_control_characters],
+            validators=no_control_characters,
         )
 
     class OutputSerializer(serializers.Serializer):
