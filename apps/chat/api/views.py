@@ -33,6 +33,13 @@ class ChannelApi(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [ChannelKeyThrottle, SessionThrottle]
 
+    def session_input(self, request: Request) -> tuple[serializers.Serializer, Conversation]:
+        """Validate the body of a session operation and load the caller's conversation."""
+        data = self.InputSerializer(data=request.data)  # type: ignore[attr-defined]
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        return data, self.conversation(values["session_id"], values["user_id"])
+
     def conversation(self, session_id: object, user_id: str) -> Conversation:
         """The caller's conversation; any other key or user gets 404, never a hint."""
         return get_object_or_404(
@@ -165,11 +172,7 @@ class ChatEscalateApi(ChannelApi):
         responses={200: OutputSerializer, **errors(*COMMON_ERRORS, 409)},
     )
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        conversation = self.conversation(
-            data.validated_data["session_id"], data.validated_data["user_id"]
-        )
+        data, conversation = self.session_input(request)
         escalation = services.chat_escalate(conversation=conversation)
         conversation.refresh_from_db()
         body = {
@@ -197,11 +200,7 @@ class ChatFeedbackApi(ChannelApi):
         responses={200: OutputSerializer, **errors(*COMMON_ERRORS)},
     )
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        conversation = self.conversation(
-            data.validated_data["session_id"], data.validated_data["user_id"]
-        )
+        data, conversation = self.session_input(request)
         message = services.message_feedback(
             conversation=conversation,
             seq=data.validated_data["seq"],
@@ -233,11 +232,7 @@ class ChatCsatApi(ChannelApi):
         responses={200: OutputSerializer, **errors(*COMMON_ERRORS, 409)},
     )
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        conversation = self.conversation(
-            data.validated_data["session_id"], data.validated_data["user_id"]
-        )
+        data, conversation = self.session_input(request)
         conversation = services.conversation_rate(
             conversation=conversation,
             score=data.validated_data["score"],
