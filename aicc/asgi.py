@@ -8,6 +8,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aicc.settings")
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
+# Servers load the Korean analyser (~0.5 GiB, seconds) before the first request, so no customer
+# waits for it; management commands import neither entry point and stay light.
+from apps.nlu.morph import warm_up  # noqa: E402
+
+warm_up()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -118,7 +118,7 @@ def main() -> int:
                 "--auth-wfc",
                 str(work / "users.json"),
                 "--request-timeout",
-                "10",
+                "30",
                 "--report",
                 "ndjson",
                 "--report-ndjson-path",
