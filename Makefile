@@ -39,5 +39,13 @@ typecheck: install
 schema: install
 	$(PY) manage.py spectacular --file schema.yml --validate --fail-on-warn
 
+# The Lex code-hook Lambda: one file, stdlib + boto3 (in the Lambda runtime), handler
+# lambda_handler.handler. Upload var/lambda.zip (docs/operations.md).
+lambda-zip:
+	mkdir -p var
+	rm -f var/lambda.zip
+	$(PYTHON) -m zipfile -c var/lambda.zip aicc/lambda_handler.py
+	$(PYTHON) -m zipfile -l var/lambda.zip
+
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var staticfiles

@@ -7,9 +7,11 @@ AICC_AWS_BACKEND=aws switch to PostgreSQL, Redis and AWS (see README.md).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +44,8 @@ INSTALLED_APPS = [
     "django_celery_results",
     "import_export",
     "simple_history",
+    "csp",
+    "axes",
     "apps.core",
     "apps.agents",
     "apps.customers",
@@ -57,8 +61,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every later log line of the request carries its id (aicc/logging.py).
+    "aicc.logging.RequestIdMiddleware",
     "apps.monitoring.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "apps.monitoring.middleware.ApiGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -69,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during authentication into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aicc.urls"
@@ -153,6 +162,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes) on the admin and desk logins: after AXES_FAILURE_LIMIT wrong
+# passwords the username is locked from that address for the cool-off. Keyed on username + IP,
+# not IP alone: a whole contact-centre floor shares one NAT address. Behind a load balancer the
+# client address comes from gunicorn's FORWARDED_ALLOW_IPS (docs/operations.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The attempt logs are in admin for the admin role (core migration 0004): deleting a user's
+# attempts unlocks them; `manage.py axes_reset_username` does the same from a shell.
+AXES_ENABLE_ADMIN = True
+AXES_COOLOFF_MESSAGE = _("로그인 실패가 너무 많습니다. 잠시 후 다시 시도하세요.")
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/desk/"
 
@@ -165,13 +191,15 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("AICC_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("AICC_MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Production images run collectstatic and set the manifest storage (docker/Dockerfile).
+    # Production images run collectstatic and set the manifest storage (docker/Dockerfile:
+    # CompressedManifestStaticFilesStorage, hashed names cached forever). The default needs no
+    # manifest, so tests and `make run` render {% static %} without a collectstatic.
     "staticfiles": {
         "BACKEND": env(
             "AICC_STATIC_STORAGE", default="whitenoise.storage.CompressedStaticFilesStorage"
@@ -193,6 +221,26 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp 4): scripts only from this origin, so an injected
+# <script> or on*= handler in customer text cannot run even if escaping were ever missed.
+# Styles allow inline: Swagger UI and htmx inject <style>; CSS cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Sites allowed to frame the customer chat (/chat/?embed=1, loaded by static/js/widget.js). That
+# page holds no staff data, so the default lets any site embed it; list your sites in production.
+AICC_WIDGET_ORIGINS = env.list("AICC_WIDGET_ORIGINS", default=["*"])
 
 # DRF and the OpenAPI schema
 REST_FRAMEWORK = {
@@ -232,6 +280,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING below (JSON in production) instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Redis redelivers an unacknowledged (acks_late) task after this many seconds. It must exceed
 # the longest task plus any retry countdown, or a running task is handed out twice (tasks are
 # idempotent, so that costs work, not correctness); the worker CI test sets a few seconds.
@@ -247,12 +297,20 @@ CELERY_TASK_ROUTES = {
     "integrations.connect_mirror_contacts": {"queue": "realtime"},
     "integrations.agent_set_connect_status": {"queue": "realtime"},
     "integrations.notification_send": {"queue": "realtime"},
+    "integrations.cloudwatch_publish": {"queue": "realtime"},
     "integrations.connect_sync_directory": {"queue": "sync"},
     "integrations.connect_sync_historical": {"queue": "sync"},
     "integrations.lex_push_if_changed": {"queue": "sync"},
     "integrations.lex_sync": {"queue": "sync"},
+    "integrations.dynamodb_mirror_*": {"queue": "sync"},
     "integrations.retention_purge": {"queue": "reports"},
     "reports.*": {"queue": "reports"},
+    "desk.push_board_snapshot": {"queue": "realtime"},
+    "evaluations.*": {"queue": "reports"},
+    "monitoring.alerts_evaluate": {"queue": "realtime"},
+    "monitoring.alert_send": {"queue": "realtime"},
+    "faqs.mine_candidates": {"queue": "reports"},
+    "core.audit_monthly_report": {"queue": "reports"},
 }
 # Conversations, messages and transcripts are destroyed this long after they end (PIPA; the
 # e-commerce act keeps consumer complaints 3 years). Purged daily by integrations.retention_purge.
@@ -285,6 +343,11 @@ CONNECT_REQUESTS_PER_SECOND = env.float("CONNECT_REQUESTS_PER_SECOND", default=2
 CONNECT_SYNC_LOCAL = env.bool("CONNECT_SYNC_LOCAL", default=False)
 # "django" sends e-mail through EMAIL_URL even on AWS; empty means SES with AICC_AWS_BACKEND=aws.
 AICC_EMAIL_VIA = env("AICC_EMAIL_VIA", default="")
+# DynamoDB table the Lex code-hook Lambda (aicc/lambda_handler.py) answers from, keyed by
+# intent code; empty = no mirror. CloudWatch custom metrics every minute when enabled.
+AICC_DYNAMODB_TABLE = env("AICC_DYNAMODB_TABLE", default="")
+AICC_CLOUDWATCH_ENABLED = env.bool("AICC_CLOUDWATCH_ENABLED", default=False)
+AICC_CLOUDWATCH_NAMESPACE = env("AICC_CLOUDWATCH_NAMESPACE", default="AICC")
 # Deploying with local twins must be said out loud (system check aicc.W001 otherwise).
 AICC_LOCAL_BACKENDS_OK = env.bool("AICC_LOCAL_BACKENDS_OK", default=False)
 
@@ -311,13 +374,44 @@ if AICC_STORAGE == "s3":
     }
 AICC_DEMO_PASSWORD = env("AICC_DEMO_PASSWORD", default="aicc-demo-2026")
 
+# Logging: one line per record on stderr; AICC_LOG_FORMAT=json (the compose default) writes one
+# JSON object per line with request_id and conversation_id, ready for CloudWatch Logs (awslogs
+# driver or the CloudWatch agent). Personal data is masked in both formats (aicc/logging.py).
+AICC_LOG_FORMAT = env("AICC_LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "aicc.logging.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "aicc.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": "json" if AICC_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes logs its banner and every failed login at INFO; the lockout itself is a WARNING.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+# Sentry only when a DSN is given; events carry no default PII and pass the same masking.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    from aicc.logging import sentry_before_send
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("AICC_RELEASE", default=None),
+        send_default_pii=False,
+        before_send=sentry_before_send,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
 # Extra phrases that hand a customer to a person, on top of the built-in Korean ones.
 BOT_ESCALATION_KEYWORDS = env.list("BOT_ESCALATION_KEYWORDS", default=[])
 BOT_DEFAULT_QUEUE = env("BOT_DEFAULT_QUEUE", default="general")

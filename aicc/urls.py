@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.integrations.views import payment_demo
 
@@ -24,12 +24,17 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("desk/", include("apps.desk.urls")),
     path("chat/", include("apps.chat.urls")),
+    path("qa/", include("apps.evaluations.urls")),
+    path("reports/", include("apps.reports.urls")),
     path("api/chatbot/", include("apps.chat.api.urls")),
     path("api/admin/", include("apps.reports.api_urls")),
     path("api/monitoring/", include("apps.monitoring.urls")),
     path("pay/demo/", payment_demo, name="payment-demo"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves its init script as a file: CSP allows scripts only from self.
+    path(
+        "api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"
+    ),
 ]
 
 if settings.DEBUG:

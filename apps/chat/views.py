@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from csp.decorators import csp_replace
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -12,6 +14,7 @@ from apps.core.demo.content import DEMO_CHANNEL_KEY
 
 @require_GET
 @xframe_options_exempt  # widget.js frames this page on customer sites; it holds no staff data
+@csp_replace({"frame-ancestors": settings.AICC_WIDGET_ORIGINS})
 def web_chat(request: HttpRequest) -> HttpResponse:
     # Demo only: a real deployment serves its own channel key here, never the demo one.
     return render(

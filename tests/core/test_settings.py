@@ -51,3 +51,12 @@ def test_check_deploy_flags_offline_twins_unless_acknowledged():
 
     assert result.returncode != 0
     assert "aicc.W001" in result.stdout + result.stderr
+
+
+def test_check_deploy_refuses_the_sample_placeholder_secret():
+    env = {**PRODUCTION, "DJANGO_SECRET_KEY": "replace-me-with-python-secrets-token-urlsafe-50-x"}
+
+    result = _check_deploy(env)
+
+    assert result.returncode != 0
+    assert "aicc.E001" in result.stdout + result.stderr

@@ -201,7 +201,7 @@ class AwsLexModels:
 
 def local_id(kind: str, name: str) -> str:
     """Lex ids are 10 upper-case alphanumerics; the twin derives them from the name."""
-    return hashlib.sha1(f"{kind}:{name}".encode()).hexdigest()[:10].upper()  # noqa: S324
+    return hashlib.sha1(f"{kind}:{name}".encode(), usedforsecurity=False).hexdigest()[:10].upper()
 
 
 class LocalLexModels:
