@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
@@ -15,13 +16,19 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from apps.core.exceptions import ApplicationError
-from apps.evaluations import services
+from apps.evaluations import calibration, recordings, sampling, services
 from apps.evaluations.models import (
+    BannedPhrase,
+    CalibrationSession,
+    CallRecording,
     Evaluation,
     EvaluationAnswer,
+    EvaluationAssignment,
     EvaluationForm,
     FormQuestion,
     FormSection,
+    MandatoryNotice,
+    SamplingRule,
 )
 
 
@@ -117,8 +124,19 @@ class EvaluationFormAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is not None and obj.is_frozen:
-            return ("name", "version", "description", "weight_total")
+            return ("frozen_note", "name", "version", "description", "weight_total")
         return self.readonly_fields
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["name", "version", "is_active", "description", "weight_total"]
+        if obj is not None and obj.is_frozen:
+            fields.insert(0, "frozen_note")
+        return fields
+
+    @admin.display(description="수정 불가")
+    def frozen_note(self, form: EvaluationForm) -> str:
+        return ("제출된 평가가 사용한 평가표라 고칠 수 없습니다. "
+                "목록에서 '새 버전 만들기'로 복사해 고치세요.")
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         # A new form has no questions yet, so it cannot be active; it is switched on later.
@@ -128,7 +146,10 @@ class EvaluationFormAdmin(admin.ModelAdmin):
     def new_version(self, request: HttpRequest, queryset: QuerySet[EvaluationForm]) -> None:
         for form in queryset:
             copy = services.form_new_version(form=form)
-            self.message_user(request, f"{copy}을(를) 만들었습니다. 검토 후 '사용'을 켜세요.")
+            url = reverse("admin:evaluations_evaluationform_change", args=[copy.pk])
+            link = format_html('<a href="{}">{}</a>', url, str(copy))
+            note = format_html("{}을(를) 만들었습니다. 검토 후 '사용'을 켜세요.", link)
+            self.message_user(request, note)
 
 
 class FormQuestionInline(_FrozenAware, admin.TabularInline):
@@ -196,3 +217,131 @@ class EvaluationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- Sampling, calibration, recordings and auto-QA lists ------------------------------------
+
+
+@admin.register(SamplingRule)
+class SamplingRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "per_agent", "csat_max", "form", "is_active", "order")
+    list_filter = ("kind", "is_active")
+    list_editable = ("per_agent", "is_active", "order")
+    list_select_related = ("form",)
+    search_fields = ("name",)
+    actions = ("sample_previous_week",)
+
+    @admin.action(description="지난주 표본 추출 지금 실행", permissions=["change"])
+    def sample_previous_week(self, request: HttpRequest, queryset: QuerySet[SamplingRule]) -> None:
+        # Runs every active rule (sampling is per week, not per rule); idempotent like the task.
+        result = sampling.sample_week(week=sampling.previous_week())
+        self.message_user(request, f"{result.week:%Y-%m-%d} 주: {result.created}건을 배정했습니다.")
+
+
+@admin.register(EvaluationAssignment)
+class EvaluationAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("conversation_id", "evaluator", "form", "rule", "week", "calibration",
+                    "status", "created_at")
+    list_filter = ("status", "rule", "week")
+    list_select_related = ("evaluator", "form", "rule", "calibration")
+    search_fields = ("=conversation__id", "evaluator__username")
+    raw_id_fields = ("conversation", "evaluation", "calibration")
+    show_full_result_count = False
+
+
+class CalibrationSessionForm(forms.ModelForm):
+    evaluators = forms.ModelMultipleChoiceField(
+        label="평가자", queryset=get_user_model().objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = CalibrationSession
+        fields = ("title", "conversation", "form")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["evaluators"].queryset = get_user_model().objects.filter(  # type: ignore[attr-defined]
+            pk__in=[u.pk for u in calibration.calibration_evaluators()])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.pk is None and data.get("conversation") and data.get("form"):
+            try:
+                calibration.calibration_check(
+                    conversation=data["conversation"], form=data["form"],
+                    evaluators=list(data.get("evaluators") or []))
+            except ApplicationError as e:
+                raise ValidationError(e.message) from e
+        return data
+
+
+@admin.register(CalibrationSession)
+class CalibrationSessionAdmin(admin.ModelAdmin):
+    form = CalibrationSessionForm
+    list_display = ("title", "conversation_id", "form", "created_by", "created_at", "report_link")
+    list_select_related = ("form", "created_by")
+    search_fields = ("title", "=conversation__id")
+    raw_id_fields = ("conversation",)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ("title", "conversation", "form", "evaluators")
+        return ("title", "conversation", "form", "created_by", "report_link")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return () if obj is None else ("conversation", "form", "created_by", "report_link")
+
+    @admin.display(description="결과")
+    def report_link(self, session: CalibrationSession) -> str:
+        url = reverse("evaluations:calibration", args=[session.pk])
+        return format_html('<a href="{}">점수 편차 보기</a>', url)
+
+    def save_model(self, request: HttpRequest, obj: CalibrationSession, form: Any,
+                   change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        session = calibration.calibration_create(
+            title=obj.title, conversation=obj.conversation, form=obj.form,
+            evaluators=list(form.cleaned_data["evaluators"]),
+            created_by=request.user,  # type: ignore[arg-type]  # admin users are logged in
+        )
+        obj.pk, obj.created_by, obj.created_at = session.pk, session.created_by, session.created_at
+
+
+class CallRecordingForm(forms.ModelForm):
+    class Meta:
+        model = CallRecording
+        fields = ("conversation", "storage_key", "content_type", "duration_seconds")
+
+    def clean_conversation(self) -> Any:
+        conversation = self.cleaned_data["conversation"]
+        if not recordings.is_connect_voice(conversation):
+            raise ValidationError(
+                "Connect 음성 상담(채널 voice, Connect 컨택 ID 있음)만 연결할 수 있습니다.")
+        return conversation
+
+
+@admin.register(CallRecording)
+class CallRecordingAdmin(admin.ModelAdmin):
+    form = CallRecordingForm
+    list_display = ("conversation_id", "storage_key", "content_type", "duration_seconds",
+                    "created_at")
+    search_fields = ("=conversation__id", "storage_key", "conversation__connect_contact_id")
+    raw_id_fields = ("conversation",)
+    show_full_result_count = False
+
+
+@admin.register(BannedPhrase)
+class BannedPhraseAdmin(admin.ModelAdmin):
+    list_display = ("phrase", "suggestion", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("phrase", "suggestion")
+
+
+@admin.register(MandatoryNotice)
+class MandatoryNoticeAdmin(admin.ModelAdmin):
+    list_display = ("name", "keywords", "pattern", "is_active", "updated_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "keywords")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -174,3 +175,191 @@ class EvaluationAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question}: {'N/A' if self.is_na else self.score}"
+
+
+class SamplingKind(models.TextChoices):
+    RANDOM = "random", _("무작위")
+    LOW_CSAT = "low_csat", _("낮은 만족도")
+    LONG_HANDLE = "long_handle", _("긴 처리 시간")
+
+
+class SamplingRule(TimeStampedModel):
+    """Each week, `per_agent` closed conversations of every agent are picked by `kind` and put
+    into the evaluators' work lists (services_sampling.sample_week)."""
+
+    name = models.CharField(_("이름"), max_length=100)
+    kind = models.CharField(_("방식"), max_length=12, choices=SamplingKind.choices)
+    per_agent = models.PositiveSmallIntegerField(_("상담원당 건수"), default=2)
+    csat_max = models.PositiveSmallIntegerField(
+        _("만족도 기준(이하)"), default=2,
+        help_text=_("낮은 만족도 방식에서 이 점수 이하만 뽑습니다."),
+    )
+    form = models.ForeignKey(
+        EvaluationForm, on_delete=models.PROTECT, related_name="+", verbose_name=_("평가표"),
+        help_text=_("같은 이름의 사용 중인 최신 버전으로 배정합니다."),
+    )
+    is_active = models.BooleanField(_("사용"), default=True)
+    order = models.PositiveSmallIntegerField(_("순서"), default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("표본 추출 규칙")
+        verbose_name_plural = _("표본 추출 규칙")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()} {self.per_agent}건)"
+
+
+class CalibrationSession(TimeStampedModel):
+    """One conversation scored by several evaluators to see how far apart they are."""
+
+    title = models.CharField(_("제목"), max_length=100)
+    conversation = models.ForeignKey(
+        "chat.Conversation", on_delete=models.PROTECT, related_name="+", verbose_name=_("대화")
+    )
+    form = models.ForeignKey(
+        EvaluationForm, on_delete=models.PROTECT, related_name="+", verbose_name=_("평가표")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("만든 사람"),
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("보정 세션")
+        verbose_name_plural = _("보정 세션")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AssignmentStatus(models.TextChoices):
+    OPEN = "open", _("대기")
+    DONE = "done", _("완료")
+
+
+class EvaluationAssignment(TimeStampedModel):
+    """A line in an evaluator's work list: from weekly sampling (rule + week) or a calibration."""
+
+    conversation = models.ForeignKey(
+        "chat.Conversation", on_delete=models.PROTECT, related_name="evaluation_assignments",
+        verbose_name=_("대화"),
+    )
+    evaluator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluation_assignments",
+        verbose_name=_("평가자"),
+    )
+    form = models.ForeignKey(
+        EvaluationForm, on_delete=models.PROTECT, related_name="assignments",
+        verbose_name=_("평가표"),
+    )
+    rule = models.ForeignKey(
+        SamplingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments",
+        verbose_name=_("추출 규칙"),
+    )
+    week = models.DateField(_("대상 주(월요일)"), null=True, blank=True)
+    calibration = models.ForeignKey(
+        CalibrationSession, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="assignments", verbose_name=_("보정 세션"),
+    )
+    status = models.CharField(
+        _("상태"), max_length=8, choices=AssignmentStatus.choices, default=AssignmentStatus.OPEN
+    )
+    evaluation = models.OneToOneField(
+        Evaluation, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignment",
+        verbose_name=_("평가"),
+    )
+
+    class Meta:
+        ordering = ["status", "-created_at"]
+        verbose_name = _("평가 배정")
+        verbose_name_plural = _("평가 배정")
+        indexes = [models.Index(fields=["evaluator", "status"]), models.Index(fields=["week"])]
+        constraints = [
+            # Sampling picks a conversation once, whatever rule or week; re-runs add nothing.
+            models.UniqueConstraint(
+                fields=["conversation"], condition=models.Q(calibration__isnull=True),
+                name="assignment_sampled_once",
+            ),
+            models.UniqueConstraint(
+                fields=["calibration", "evaluator"], condition=models.Q(calibration__isnull=False),
+                name="assignment_calibration_evaluator_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator} · #{self.conversation_id} ({self.get_status_display()})"
+
+
+class CallRecording(TimeStampedModel):
+    """Where a voice contact's recording is stored (an S3 key, or a path under the local store)."""
+
+    conversation = models.OneToOneField(
+        "chat.Conversation", on_delete=models.CASCADE, related_name="recording",
+        verbose_name=_("대화"),
+    )
+    storage_key = models.CharField(_("저장 위치(키)"), max_length=500)
+    content_type = models.CharField(_("형식"), max_length=50, default="audio/wav")
+    duration_seconds = models.PositiveIntegerField(_("길이(초)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("통화 녹취")
+        verbose_name_plural = _("통화 녹취")
+
+    def __str__(self) -> str:
+        return self.storage_key
+
+
+class BannedPhrase(TimeStampedModel):
+    phrase = models.CharField(_("금지 표현"), max_length=100, unique=True)
+    suggestion = models.CharField(_("권장 표현"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("사용"), default=True)
+
+    class Meta:
+        ordering = ["phrase"]
+        verbose_name = _("금지 표현")
+        verbose_name_plural = _("금지 표현")
+
+    def __str__(self) -> str:
+        return self.phrase
+
+
+class MandatoryNotice(TimeStampedModel):
+    """A notice every agent-handled conversation must contain, e.g. 본인 확인."""
+
+    name = models.CharField(_("이름"), max_length=100, unique=True)
+    keywords = models.TextField(
+        _("키워드"), blank=True,
+        help_text=_("한 줄에 하나. 상담원 메시지에 하나라도 있으면 안내한 것으로 봅니다."),
+    )
+    pattern = models.CharField(_("정규식"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("사용"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("필수 안내")
+        verbose_name_plural = _("필수 안내")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k.strip() for k in self.keywords.splitlines() if k.strip()]
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not self.keyword_list and not self.pattern:
+            raise ValidationError(_("키워드나 정규식 중 하나는 입력하세요."))
+        if self.pattern:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValidationError({"pattern": _("정규식 오류: %s") % exc}) from exc
+
+    def is_met_by(self, text: str) -> bool:
+        if any(k in text for k in self.keyword_list):
+            return True
+        return bool(self.pattern) and re.search(self.pattern, text) is not None
