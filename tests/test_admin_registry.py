@@ -84,17 +84,23 @@ ADMIN_ROLE_ONLY = {
     "auth.user", "auth.group", "core.auditlog",
     "django_celery_beat.clockedschedule", "django_celery_beat.solarschedule",
     "django_celery_results.taskresult", "django_celery_results.groupresult",
+    "axes.accessattempt", "axes.accessfailurelog", "axes.accesslog",
+    "axes.accessattemptexpiration",
 }
 # No role holds these permissions (API tokens are issued by a command): superusers only.
 SUPERUSER_ONLY = {"authtoken.tokenproxy"}
 # Read-only admins: nobody may add, whatever their permissions say.
 NO_ADD_PAGE = {
     "chat.conversation", "chat.message", "core.auditlog", "reports.reportrun",
+    "faqs.faqcandidate", "monitoring.alertlog", "reports.conversationexport",
     "evaluations.evaluation", "django_celery_results.taskresult",
     "django_celery_results.groupresult",
     # integrations: rows written by background jobs (apps/integrations/admin.py)
     "integrations.syncrun", "integrations.queuemetricsnapshot", "integrations.historicalmetric",
     "integrations.lexintent", "integrations.webhookdelivery", "integrations.notificationlog",
+    # login attempts are written by django-axes, never by hand
+    "axes.accessattempt", "axes.accessfailurelog", "axes.accesslog",
+    "axes.accessattemptexpiration",
 }
 # Customers come from the CRM; the supervisor role may view and edit, not create.
 SUPERVISOR_CANNOT_ADD = {"customers.customer"}

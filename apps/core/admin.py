@@ -15,10 +15,11 @@ from apps.core.models import AuditLog
 class AuditLogAdmin(admin.ModelAdmin):
     """Read-only; only the admin role may read who looked at personal data."""
 
-    list_display = ("created_at", "user", "action", "target", "customer", "reason")
-    list_filter = ("action",)
+    list_display = ("created_at", "user", "action", "target", "customer", "fields", "reason")
+    # Both filters are columns of the row itself: no join, no DISTINCT (issue 7 targets).
+    list_filter = ("action", "created_at")
     list_select_related = ("user", "customer")
-    search_fields = ("=user__username", "target")
+    search_fields = ("^user__username", "target")
     date_hierarchy = "created_at"
     show_full_result_count = False
 

@@ -45,7 +45,9 @@ class ContentVersion(models.Model):
 class AuditAction(models.TextChoices):
     PII_REVEAL = "pii_reveal", _("개인정보 열람")
     EXPORT = "export", _("내보내기")
+    # Call-recording playback on the evaluation page (issue 7 item 3) uses this one.
     RECORDING_PLAY = "recording_play", _("녹취 재생")
+    REPORT_VIEW = "report_view", _("보고서 열람")
 
 
 class AuditLog(models.Model):

@@ -13,13 +13,24 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.audit import audit_record
 from apps.core.exceptions import ApplicationError
-from apps.faqs import services
-from apps.faqs.models import CHANNEL_CHOICES, CannedResponse, Category, Faq, FaqAlternative
+from apps.core.models import AuditAction
+from apps.faqs import mining, services
+from apps.faqs.models import (
+    CHANNEL_CHOICES,
+    CannedResponse,
+    Category,
+    Faq,
+    FaqAlternative,
+    FaqCandidate,
+    FaqCandidateStatus,
+)
 from apps.faqs.resources import FaqResource
 
 
@@ -167,6 +178,18 @@ class FaqAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     def has_export_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
 
+    def get_export_data(
+        self, file_format: Any, request: HttpRequest, queryset: QuerySet[Faq], **kwargs: Any
+    ) -> Any:
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        # Every download is recorded (DESIGN §11), even one without personal data.
+        audit_record(
+            _user(request), AuditAction.EXPORT, f"faqs.faq ×{queryset.count()}",
+            fields="id,category,question,answer,alternatives,status,channels",
+            reason=f"관리자 FAQ 내보내기 ({file_format.get_title()})",
+        )
+        return data
+
     def get_import_data_kwargs(self, **kwargs: Any) -> dict[str, Any]:
         # All or nothing: a validation error in any row rolls the whole file back.
         kwargs = super().get_import_data_kwargs(**kwargs)
@@ -197,6 +220,73 @@ class FaqAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             self.message_user(request, f"아무것도 가져오지 않았습니다: {problems}", messages.ERROR)
             return HttpResponseRedirect(reverse("admin:faqs_faq_import"))
         return super().process_result(result, request)
+
+
+@admin.register(FaqCandidate)
+class FaqCandidateAdmin(admin.ModelAdmin):
+    """Clusters of questions the bot missed, written by the weekly faqs.mine_candidates task."""
+
+    list_display = ("label", "count", "example_list", "period", "status", "faq_link")
+    list_filter = ("status",)
+    search_fields = ("label", "signature")
+    list_select_related = ("faq",)
+    readonly_fields = (
+        "label", "signature", "count", "example_list", "period_start", "period_end", "status",
+        "faq_link",
+    )
+    exclude = ("examples", "faq")
+    actions = ("create_draft", "dismiss")
+
+    @admin.display(description="예시 질문")
+    def example_list(self, obj: FaqCandidate) -> str:
+        # Customer text: format_html_join escapes every item.
+        return format_html_join("", "<div>{}</div>", ((t,) for t in obj.example_texts))
+
+    @admin.display(description="집계 기간")
+    def period(self, obj: FaqCandidate) -> str:
+        return f"{obj.period_start:%Y-%m-%d} ~ {obj.period_end:%Y-%m-%d}"
+
+    @admin.display(description="작성된 FAQ")
+    def faq_link(self, obj: FaqCandidate) -> str:
+        if obj.faq_id is None:
+            return "-"
+        url = reverse("admin:faqs_faq_change", args=[obj.faq_id])
+        return format_html('<a href="{}">{}</a>', url, obj.faq)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Only the actions change a candidate; the change page is read-only.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_draft_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("faqs.add_faq")
+
+    @admin.action(description="FAQ 초안 만들기", permissions=["draft"])
+    def create_draft(self, request: HttpRequest, queryset: QuerySet[FaqCandidate]) -> None:
+        created = 0
+        for candidate in queryset:
+            try:
+                mining.faq_candidate_create_draft(candidate=candidate, user=_user(request))
+            except ApplicationError as e:
+                self.message_user(request, e.message, messages.ERROR)
+            else:
+                created += 1
+        if created:
+            self.message_user(
+                request,
+                f"FAQ 초안 {created}건을 만들었습니다. 답변을 작성한 뒤 검토 요청하세요.",
+                messages.SUCCESS,
+            )
+
+    @admin.action(description="후보에서 제외", permissions=["change"])
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[FaqCandidate]) -> None:
+        done = sum(
+            mining.faq_candidate_dismiss(candidate=c)
+            for c in queryset.filter(status=FaqCandidateStatus.NEW)
+        )
+        self.message_user(request, f"후보 {done}건을 제외했습니다.", messages.SUCCESS)
 
 
 def _describe_problems(result: Any, limit: int = 10) -> list[str]:

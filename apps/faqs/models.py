@@ -142,3 +142,45 @@ class CannedResponse(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.shortcut} {self.title}"
+
+
+class FaqCandidateStatus(models.TextChoices):
+    NEW = "new", _("신규")
+    DRAFTED = "drafted", _("초안 작성됨")
+    DISMISSED = "dismissed", _("제외")
+
+
+class FaqCandidate(TimeStampedModel):
+    """A cluster of customer questions the bot did not understand (apps/faqs/mining.py).
+
+    The weekly run replaces the NEW rows; drafted and dismissed ones stay as the record of what
+    was decided, and a later cluster with the same `signature` is not offered again.
+    """
+
+    label = models.CharField(_("대표 질문"), max_length=300)
+    signature = models.CharField(_("핵심어"), max_length=200, db_index=True)
+    count = models.PositiveIntegerField(_("질문 수"))
+    # [{"message_id": 12, "text": "..."}], up to 5, already PII-masked when stored in chat.
+    examples = models.JSONField(_("예시"), default=list, blank=True)
+    period_start = models.DateTimeField(_("집계 시작"))
+    period_end = models.DateTimeField(_("집계 종료"))
+    status = models.CharField(
+        _("상태"), max_length=10, choices=FaqCandidateStatus.choices,
+        default=FaqCandidateStatus.NEW, db_index=True,
+    )
+    faq = models.ForeignKey(
+        Faq, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("작성된 FAQ"),
+    )
+
+    class Meta:
+        ordering = ["-count", "label"]
+        verbose_name = _("FAQ 후보")
+        verbose_name_plural = _("FAQ 후보")
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.count})"
+
+    @property
+    def example_texts(self) -> list[str]:
+        return [str(e.get("text", "")) for e in self.examples if isinstance(e, dict)]

@@ -19,8 +19,17 @@ from apps.chat.models import ChannelKey, hash_key
 from apps.core import roles
 from apps.core.models import ContentVersion
 from apps.customers.models import Customer
-from apps.evaluations.models import EvaluationForm, FormQuestion, FormSection
+from apps.evaluations.models import (
+    BannedPhrase,
+    EvaluationForm,
+    FormQuestion,
+    FormSection,
+    MandatoryNotice,
+    SamplingKind,
+    SamplingRule,
+)
 from apps.faqs.models import CannedResponse, Category, Faq, FaqAlternative, FaqStatus
+from apps.monitoring.models import AlertChannel, AlertComparison, AlertMetric, AlertRule
 from apps.reports.models import ReportDefinition, ReportFormat, ReportKind
 from apps.scenarios.models import Scenario, ScenarioSlot, ScenarioStep, ScenarioUtterance
 
@@ -198,6 +207,54 @@ def load_evaluation_form() -> EvaluationForm:
     return form
 
 
+# Weekly QA sampling as a QA team would start: a few at random, every low score, the longest.
+SAMPLING = [
+    ("주간 무작위 표본", SamplingKind.RANDOM, 2),
+    ("낮은 만족도 전수", SamplingKind.LOW_CSAT, 3),
+    ("긴 처리 시간", SamplingKind.LONG_HANDLE, 1),
+]
+BANNED = [
+    ("모르겠는데요", "확인 후 바로 안내해 드리겠습니다"),
+    ("그건 제 담당이 아니에요", "담당 부서로 연결해 드리겠습니다"),
+    ("규정이라 어쩔 수 없어요", "규정상 어려운 점 양해 부탁드립니다"),
+]
+NOTICES = [
+    ("본인 확인", "본인 확인\n본인확인\n성함과 생년월일"),
+    ("종료 인사", "감사합니다\n좋은 하루"),
+]
+
+
+def load_quality(form: EvaluationForm) -> None:
+    for order, (name, kind, per_agent) in enumerate(SAMPLING):
+        SamplingRule.objects.update_or_create(
+            name=name, defaults={"kind": kind, "per_agent": per_agent, "form": form, "order": order}
+        )
+    for phrase, suggestion in BANNED:
+        BannedPhrase.objects.update_or_create(phrase=phrase, defaults={"suggestion": suggestion})
+    for name, keywords in NOTICES:
+        MandatoryNotice.objects.update_or_create(name=name, defaults={"keywords": keywords})
+
+
+# Thresholds a floor manager would start from; recipients are the demo supervisor.
+ALERTS = [
+    ("대기 고객 10명 초과", AlertMetric.CONTACTS_IN_QUEUE, AlertComparison.ABOVE, 10, 5),
+    ("최장 대기 3분 초과", AlertMetric.OLDEST_CONTACT_AGE, AlertComparison.ABOVE, 180, 5),
+    ("포기율 20% 초과", AlertMetric.ABANDONMENT_RATE, AlertComparison.ABOVE, 20, 60),
+    ("챗봇 미이해율 30% 초과", AlertMetric.FALLBACK_RATE, AlertComparison.ABOVE, 30, 60),
+]
+
+
+def load_alerts(recipient: str) -> None:
+    for name, metric, comparison, threshold, window in ALERTS:
+        AlertRule.objects.update_or_create(
+            name=name,
+            defaults={
+                "metric": metric, "comparison": comparison, "threshold": threshold,
+                "window_minutes": window, "channel": AlertChannel.EMAIL, "recipients": recipient,
+            },
+        )
+
+
 REPORTS = [
     ("daily-kpi", "일일 KPI 리포트", ReportKind.DAILY_KPI, ReportFormat.XLSX),
     ("agent-performance", "주간 상담원 성과", ReportKind.AGENT_PERFORMANCE, ReportFormat.XLSX),
@@ -226,8 +283,9 @@ def load_content() -> dict[str, Any]:
     people = load_people()
     faqs = load_faqs(people["supervisor"], people["supervisor2"])
     scenarios = load_scenarios()
-    load_evaluation_form()
+    load_quality(load_evaluation_form())
     load_reports(people["supervisor"].email)
+    load_alerts(people["supervisor"].email)
     demo_channel_key()
     ContentVersion.bump("faqs")
     ContentVersion.bump("scenarios")
