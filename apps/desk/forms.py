@@ -40,3 +40,8 @@ class TransferForm(forms.Form):
 
 class RevealForm(forms.Form):
     reason = forms.CharField(label=_("열람 사유"), min_length=2, max_length=250)
+
+
+class WhisperForm(forms.Form):
+    text = forms.CharField(label=_("귓속말"), max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -17,4 +17,10 @@ urlpatterns = [
     path("c/<int:pk>/wrapup/", views.wrapup, name="wrapup"),
     path("c/<int:pk>/transfer/", views.transfer, name="transfer"),
     path("c/<int:pk>/reveal/", views.reveal, name="reveal"),
+    path("board/", views.board, name="board"),
+    path("board/snapshot/", views.board_snapshot, name="board_snapshot"),
+    path("board/panels/lists/", views.board_lists, name="board_lists"),
+    path("board/c/<int:pk>/", views.board_watch, name="board_watch"),
+    path("board/c/<int:pk>/whisper/", views.board_whisper, name="board_whisper"),
+    path("board/c/<int:pk>/take-over/", views.board_take_over, name="board_take_over"),
 ]

@@ -83,6 +83,11 @@
         }
         break;
       case "queue": case "agent": case "board": fire("desk:queue"); fire("desk:mine"); break;
+      case "taken":
+        // A supervisor took this chat over: refresh my list and leave the chat if it is open.
+        fire("desk:mine");
+        if (String(data.conversation) === conversationId) { location.reload(); }
+        break;
       case "error": showError(data.message || data.code); break;
     }
   }
