@@ -81,6 +81,10 @@ def bench_speed(pairs: list, chat: list[str], n_queries: int) -> dict[str, float
     started = time.perf_counter()
     index = Index.build([Document(f"faq:{i}", q, [q]) for i, q in enumerate(faqs)])
     build_s = time.perf_counter() - started
+    # A content change rebuilds with the same texts: their analyses are remembered.
+    started = time.perf_counter()
+    Index.build([Document(f"faq:{i}", q, [q]) for i, q in enumerate(faqs)])
+    rebuild_s = time.perf_counter() - started
     latencies = []
     for query in queries:
         started = time.perf_counter()
@@ -88,7 +92,8 @@ def bench_speed(pairs: list, chat: list[str], n_queries: int) -> dict[str, float
         latencies.append(time.perf_counter() - started)
     p50, p95, p99 = _percentiles(latencies)
     rss, peak = _rss_mib()
-    return {"faqs": len(index), "queries": len(queries), "build_s": build_s, "p50": p50,
+    return {"faqs": len(index), "queries": len(queries), "build_s": build_s,
+            "rebuild_s": rebuild_s, "p50": p50,
             "p95": p95, "p99": p99, "rss": rss, "peak_rss": peak}  # fmt: skip
 
 
@@ -99,7 +104,14 @@ def _char_baseline(indexed: list[str], queries: list[str]) -> np.ndarray:
     return np.argsort(-scores.toarray(), axis=1)[:, :3]
 
 
-def bench_paraphrase(pairs: list) -> dict[str, float]:
+def _test_split(data: Path) -> set[tuple[str, str]]:
+    with open(data / "question_pair" / "test.txt", encoding="utf-8") as handle:
+        reader = csv.reader(handle, delimiter="\t")
+        next(reader)
+        return {(r[0], r[1]) for r in reader if len(r) >= 3}
+
+
+def bench_paraphrase(pairs: list, held_out: set[tuple[str, str]]) -> dict[str, float]:
     # is_duplicate 0 means "same meaning" in this data set (the reverse of Quora).
     indexed = list(dict.fromkeys(a for a, _, _ in pairs))
     position = {q: i for i, q in enumerate(indexed)}
@@ -107,15 +119,24 @@ def bench_paraphrase(pairs: list) -> dict[str, float]:
     gold = np.array([position[a] for a, _ in tests])
     top = _char_baseline(indexed, [b for _, b in tests])
     index = Index.build([Document(str(i), q, [q]) for i, q in enumerate(indexed)])
-    ours = [[int(c.key) for c in index.rank(b, k=3)] for _, b in tests]
-    return {
+    ours = np.array([[int(c.key) for c in index.rank(b, k=3)] + [-1] * 3 for _, b in tests])[:, :3]
+    # The ranker's weights were tuned on queries from the train and validation splits;
+    # queries from the test split are the held-out figure.
+    test = np.array([pair in held_out for pair in tests])
+    result: dict[str, float] = {
         "indexed": len(indexed),
         "queries": len(tests),
-        "base_top1": float(np.mean(top[:, 0] == gold)),
-        "base_top3": float(np.mean([g in row for g, row in zip(gold, top, strict=True)])),
-        "ours_top1": float(np.mean([r[:1] == [g] for g, r in zip(gold, ours, strict=True)])),
-        "ours_top3": float(np.mean([g in r for g, r in zip(gold, ours, strict=True)])),
-    }  # fmt: skip
+        "held_out": int(test.sum()),
+    }
+    for name, ranked in (("base", top), ("ours", ours)):
+        first, any3 = ranked[:, 0] == gold, (ranked == gold[:, None]).any(axis=1)
+        result |= {
+            f"{name}_top1": float(first.mean()),
+            f"{name}_top3": float(any3.mean()),
+            f"{name}_test_top1": float(first[test].mean()),
+            f"{name}_test_top3": float(any3[test].mean()),
+        }
+    return result  # fmt: skip
 
 
 def _demo_faqs() -> tuple[list[Document], str]:
@@ -185,7 +206,7 @@ def main() -> None:
     warm_up()
     kiwi_s = time.perf_counter() - started
     speed = bench_speed(pairs, chat, args.queries)
-    para = bench_paraphrase(pairs)
+    para = bench_paraphrase(pairs, _test_split(args.data))
     dec = bench_decisions(chat)
     print("NLU bench (2-core machine; Kiwi warmed up before timings)")
     _print_table(_figures(kiwi_s, speed, para, dec))
@@ -197,6 +218,7 @@ def _figures(kiwi_s: float, speed: dict, para: dict, dec: dict) -> list[tuple[st
     return [
         ("Kiwi load + warm-up", f"{kiwi_s:.2f} s"),
         (f"build, {speed['faqs']:,} FAQ questions", f"{speed['build_s']:.2f} s"),
+        ("  rebuild, same texts (analyses cached)", f"{speed['rebuild_s']:.2f} s"),
         (
             f"per utterance, {speed['queries']:,} queries",
             f"p50 {speed['p50']:.2f} ms  p95 {speed['p95']:.2f} ms  p99 {speed['p99']:.2f} ms",
@@ -205,6 +227,15 @@ def _figures(kiwi_s: float, speed: dict, para: dict, dec: dict) -> list[tuple[st
         (f"paraphrase retrieval ({para['queries']:,} q vs {para['indexed']:,})", ""),
         ("  char TF-IDF baseline", f"top-1 {para['base_top1']:.1%}  top-3 {para['base_top3']:.1%}"),
         ("  our ranker", f"top-1 {para['ours_top1']:.1%}  top-3 {para['ours_top3']:.1%}"),
+        (f"  held-out test split only ({para['held_out']:,} q)", ""),
+        (
+            "    char TF-IDF baseline",
+            f"top-1 {para['base_test_top1']:.1%}  top-3 {para['base_test_top3']:.1%}",
+        ),
+        (
+            "    our ranker",
+            f"top-1 {para['ours_test_top1']:.1%}  top-3 {para['ours_test_top3']:.1%}",
+        ),
         (f"small talk vs {dec['source']}", f"n={dec['small_talk_n']:,}"),
         (
             "  FALLBACK + CLARIFY (target >= 90%)",
