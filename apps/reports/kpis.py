@@ -1,14 +1,32 @@
 """KPIs of DESIGN §3 as database aggregates over conversation timestamps.
 
-Every figure is one aggregate query over a window of conversations (by `started_at`), so the
-same functions serve the live dashboard, the daily report and the drill-down lists.
+Every figure is computed from additive sums and counts (`_sums`): ratios and means are divided
+only at the end (`_to_kpis`). The sums of a window come from one aggregate query over the
+conversations (by `started_at`), or, for complete past days, from the daily roll-up tables
+(models.KpiDaily, OccupancyDaily) kept by the `reports.rollup_kpis` task. Adding roll-up rows
+and live sums gives exactly the live figures, so a 30-day report sums ~23,000 roll-up rows
+instead of 82,000 conversations with a 7-day FCR probe each (bench/reports.py: ~40 ms vs 3.6 s).
+
+Which days come from roll-ups (`rolled_up_days`): those rolled up with the same SLA threshold
+after the day had ended. Today is always live. A rolled-up day lags the live figure by at most
+the roll-up schedule for what changes after the day (a customer's repeat contact within
+FCR_DAYS, a late CSAT, a chat closed after midnight): the hourly task refreshes yesterday and
+the nightly one every day of the last ROLLUP_HORIZON_DAYS (see services.kpi_rollup_due).
+QA scores always come live from the (small) evaluation table: evaluations arrive weeks later.
+Roll-ups outlive the conversations the retention purge deletes; re-running a backfill
+(`manage.py rollup_kpis`) over a purged range would replace them with what is left.
 """
 
 from __future__ import annotations
 
+import zoneinfo
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Avg,
     Count,
@@ -16,15 +34,41 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
+    RowRange,
+    Sum,
+    Value,
+    Window,
 )
+from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from apps.agents.models import Agent, AgentState, AgentStateChange, Queue, Team
 from apps.chat.models import Conversation, ConversationState
 from apps.evaluations.models import Evaluation, EvaluationStatus
+from apps.reports.models import KpiDaily, KpiRollupDay, OccupancyDaily
 
 FCR_DAYS = 7
+SLA_SECONDS = 60
+SEOUL = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+QA_STATUSES = [
+    EvaluationStatus.SUBMITTED,
+    EvaluationStatus.ACKNOWLEDGED,
+    EvaluationStatus.DISPUTED,
+    EvaluationStatus.RESOLVED,
+]
+# Grouping name -> conversation field it groups on (day is computed, see _group_key).
+GROUPINGS = {"day": "day", "queue": "queue_id", "team": "agent__team_id", "agent": "agent_id"}
+STAFFED_STATES = [AgentState.AVAILABLE, AgentState.BUSY]
+# Chats are assumed to last under this long: it bounds the occupancy scan to the indexed
+# started_at instead of every conversation ever assigned (bench/reports.py).
+MAX_CHAT = timedelta(days=1)
+# A day's figures can change until its last chat closed (MAX_CHAT) plus FCR_DAYS later.
+ROLLUP_HORIZON_DAYS = FCR_DAYS + MAX_CHAT.days + 1
 
 
 @dataclass
@@ -41,25 +85,26 @@ class Kpis:
     csat_top2: float | None  # share of scores 4-5
     fcr: float | None  # closed with no other conversation of the customer within 7 days / closed
     qa_score: float | None
+    occupancy: float | None = None  # time with >= 1 chat / time AVAILABLE or BUSY
 
     def as_dict(self) -> dict[str, float | int | None]:
         return asdict(self)
-
-
-def _seconds(value: timedelta | float | None) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, timedelta):
-        return round(value.total_seconds(), 1)
-    return round(float(value) / 1_000_000, 1)  # microseconds on backends without intervals
 
 
 def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _duration(end: str, start: str) -> ExpressionWrapper:
-    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+def _duration(end: Any, start: Any) -> ExpressionWrapper:
+    end = F(end) if isinstance(end, str) else end
+    start = F(start) if isinstance(start, str) else start
+    return ExpressionWrapper(end - start, output_field=DurationField())
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """[first 00:00, last+1 00:00) in Asia/Seoul: report days are Korean calendar days."""
+    start = datetime.combine(first, time.min, tzinfo=SEOUL)
+    return start, datetime.combine(last + timedelta(days=1), time.min, tzinfo=SEOUL)
 
 
 def window(start: datetime, end: datetime) -> QuerySet[Conversation]:
@@ -76,56 +121,402 @@ def _repeat_contact() -> Exists:
     return Exists(later)
 
 
-def compute(qs: QuerySet[Conversation], sla_seconds: int = 60) -> Kpis:
+# Sums -----------------------------------------------------------------------------------------
+
+Sums = dict[str, Any]
+DURATION_SUMS = ("asa_sum", "frt_sum", "talk_sum")
+SUM_FIELDS = (
+    "total", "contained", "queued", "assigned", "within_sla", "abandoned", "abandoned_late",
+    "closed", "repeat", "csat_n", "csat_top", "csat_sum", "asa_n", "asa_sum", "frt_n", "frt_sum",
+    "handled", "talk_sum", "wrapup_sum",
+)
+
+
+def _sum_duration(end: str, start: str, condition: Q) -> Sum:
+    return Sum(_duration(end, start), filter=condition, output_field=DurationField())
+
+
+def _sums(sla_seconds: int) -> dict[str, Any]:
+    """Aggregates over conversations, one per KpiDaily column: counts and sums only."""
     sla = timedelta(seconds=sla_seconds)
     closed = ConversationState.CLOSED
-    counts = qs.aggregate(
-        total=Count("pk"),
-        contained=Count("pk", filter=Q(state=closed, queued_at__isnull=True)),
-        queued=Count("pk", filter=Q(queued_at__isnull=False)),
-        assigned=Count("pk", filter=Q(assigned_at__isnull=False)),
-        within_sla=Count("pk", filter=Q(assigned_at__lte=F("queued_at") + sla)),
-        abandoned=Count("pk", filter=Q(state=ConversationState.ABANDONED)),
-        abandoned_late=Count(
+    handled = Q(assigned_at__isnull=False, closed_at__isnull=False)
+    waited = Q(assigned_at__isnull=False, queued_at__isnull=False)
+    replied = Q(first_agent_reply_at__isnull=False, assigned_at__isnull=False)
+    return {
+        "total": Count("pk"),
+        "contained": Count("pk", filter=Q(state=closed, queued_at__isnull=True)),
+        "queued": Count("pk", filter=Q(queued_at__isnull=False)),
+        "assigned": Count("pk", filter=Q(assigned_at__isnull=False)),
+        "within_sla": Count("pk", filter=Q(assigned_at__lte=F("queued_at") + sla)),
+        "abandoned": Count("pk", filter=Q(state=ConversationState.ABANDONED)),
+        "abandoned_late": Count(
             "pk", filter=Q(state=ConversationState.ABANDONED, abandoned_at__gt=F("queued_at") + sla)
         ),
-        closed=Count("pk", filter=Q(state=closed)),
-        csat_n=Count("pk", filter=Q(csat_score__isnull=False)),
-        csat_top=Count("pk", filter=Q(csat_score__gte=4)),
-        csat_mean=Avg("csat_score"),
-        asa=Avg(_duration("assigned_at", "queued_at"), filter=Q(assigned_at__isnull=False)),
-        frt=Avg(
-            _duration("first_agent_reply_at", "assigned_at"),
-            filter=Q(first_agent_reply_at__isnull=False),
-        ),
-        talk=Avg(
-            _duration("closed_at", "assigned_at"),
-            filter=Q(assigned_at__isnull=False, closed_at__isnull=False),
-        ),
-        wrapup=Avg("wrapup_seconds", filter=Q(assigned_at__isnull=False, closed_at__isnull=False)),
-    )
-    repeat = qs.filter(state=closed).filter(_repeat_contact()).count() if counts["closed"] else 0
-    talk = _seconds(counts["talk"])
-    qa = Evaluation.objects.filter(
-        conversation__in=qs,
-        status__in=[
-            EvaluationStatus.SUBMITTED,
-            EvaluationStatus.ACKNOWLEDGED,
-            EvaluationStatus.DISPUTED,
-            EvaluationStatus.RESOLVED,
-        ],
-    ).aggregate(score=Avg("score"))["score"]
+        "closed": Count("pk", filter=Q(state=closed)),
+        # State first: PostgreSQL evaluates the AND in order, so the EXISTS probe (an index
+        # range scan per row) runs only for closed conversations.
+        "repeat": Count("pk", filter=Q(state=closed) & Q(_repeat_contact())),
+        "csat_n": Count("pk", filter=Q(csat_score__isnull=False)),
+        "csat_top": Count("pk", filter=Q(csat_score__gte=4)),
+        "csat_sum": Coalesce(Sum("csat_score"), 0),
+        "asa_n": Count("pk", filter=waited),
+        "asa_sum": _sum_duration("assigned_at", "queued_at", waited),
+        "frt_n": Count("pk", filter=replied),
+        "frt_sum": _sum_duration("first_agent_reply_at", "assigned_at", replied),
+        "handled": Count("pk", filter=handled),
+        "talk_sum": _sum_duration("closed_at", "assigned_at", handled),
+        "wrapup_sum": Coalesce(Sum("wrapup_seconds", filter=handled), 0),
+    }
+
+
+# Adding KpiDaily rows up: the same names, so roll-up and live rows merge field by field.
+ROLLUP_SUMS = {
+    name: Sum(name, output_field=DurationField()) if name in DURATION_SUMS else Sum(name)
+    for name in SUM_FIELDS
+}
+
+
+def _td(value: Any) -> timedelta | None:
+    """A duration aggregate as timedelta (SQLite gives microseconds from raw SQL)."""
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(microseconds=float(value))
+
+
+def _zero() -> Sums:
+    return {name: None for name in SUM_FIELDS}
+
+
+def _add(total: Sums | None, row: dict[str, Any]) -> Sums:
+    out = dict(total) if total else _zero()
+    for name in SUM_FIELDS:
+        value = _td(row[name]) if name in DURATION_SUMS else row[name]
+        if value is not None:
+            out[name] = value if out[name] is None else out[name] + value
+    return out
+
+
+def _mean_seconds(total: timedelta | None, n: int) -> float | None:
+    if not n or total is None:
+        return None
+    return round(total.total_seconds() / n, 1)
+
+
+def _to_kpis(sums: Sums, qa: Any, occupancy: float | None = None) -> Kpis:
+    def n(name: str) -> int:
+        return int(sums[name] or 0)
+
+    talk = _mean_seconds(sums["talk_sum"], n("handled"))
+    wrapup = n("wrapup_sum") / n("handled") if n("handled") else 0.0
     return Kpis(
-        conversations=counts["total"],
-        containment=_ratio(counts["contained"], counts["total"]),
-        escalation_rate=_ratio(counts["queued"], counts["total"]),
-        asa_seconds=_seconds(counts["asa"]),
-        service_level=_ratio(counts["within_sla"], counts["assigned"] + counts["abandoned_late"]),
-        abandonment=_ratio(counts["abandoned"], counts["queued"]),
-        frt_seconds=_seconds(counts["frt"]),
-        aht_seconds=round(talk + float(counts["wrapup"] or 0), 1) if talk is not None else None,
-        csat_mean=round(float(counts["csat_mean"]), 2) if counts["csat_mean"] else None,
-        csat_top2=_ratio(counts["csat_top"], counts["csat_n"]),
-        fcr=_ratio(counts["closed"] - repeat, counts["closed"]),
+        conversations=n("total"),
+        containment=_ratio(n("contained"), n("total")),
+        escalation_rate=_ratio(n("queued"), n("total")),
+        asa_seconds=_mean_seconds(sums["asa_sum"], n("asa_n")),
+        service_level=_ratio(n("within_sla"), n("assigned") + n("abandoned_late")),
+        abandonment=_ratio(n("abandoned"), n("queued")),
+        frt_seconds=_mean_seconds(sums["frt_sum"], n("frt_n")),
+        aht_seconds=round(talk + wrapup, 1) if talk is not None else None,
+        csat_mean=round(n("csat_sum") / n("csat_n"), 2) if n("csat_n") else None,
+        csat_top2=_ratio(n("csat_top"), n("csat_n")),
+        fcr=_ratio(n("closed") - n("repeat"), n("closed")),
         qa_score=round(float(qa), 2) if qa is not None else None,
+        occupancy=occupancy,
     )
+
+
+def _qa(qs: QuerySet[Conversation]) -> QuerySet[Evaluation]:
+    return Evaluation.objects.filter(conversation__in=qs.values("pk"), status__in=QA_STATUSES)
+
+
+def _qa_window(start: datetime, end: datetime) -> QuerySet[Evaluation]:
+    # A join, not `IN (window)`: the planner can start from the few evaluations.
+    return Evaluation.objects.filter(
+        status__in=QA_STATUSES,
+        conversation__started_at__gte=start,
+        conversation__started_at__lt=end,
+    )
+
+
+def compute(qs: QuerySet[Conversation], sla_seconds: int = SLA_SECONDS) -> Kpis:
+    """All KPIs of a conversation set, live (occupancy needs a time window: compute_period)."""
+    sums = qs.aggregate(**_sums(sla_seconds))
+    qa = _qa(qs).aggregate(score=Avg("score"))["score"]
+    return _to_kpis(_add(None, sums), qa)
+
+
+# Roll-up or live, day by day ------------------------------------------------------------------
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def rolled_up_days(first: date, last: date, sla_seconds: int = SLA_SECONDS) -> set[date]:
+    """Days of [first, last] whose roll-up was taken, with this SLA, after the day ended."""
+    rows = KpiRollupDay.objects.filter(
+        day__gte=first, day__lte=last, sla_seconds=sla_seconds, computed_at__isnull=False
+    ).values_list("day", "computed_at")
+    return {day for day, at in rows if at >= day_bounds(day, day)[1]}
+
+
+def _plan(first: date, last: date, sla_seconds: int) -> tuple[list[date], list[tuple[date, date]]]:
+    """(days read from roll-ups, runs of consecutive days aggregated live)."""
+    rolled = rolled_up_days(first, last, sla_seconds)
+    runs: list[tuple[date, date]] = []
+    for day in days_between(first, last):
+        if day in rolled:
+            continue
+        if runs and runs[-1][1] == day - timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return sorted(rolled), runs
+
+
+def compute_period(first: date, last: date, sla_seconds: int = SLA_SECONDS) -> Kpis:
+    rolled, runs = _plan(first, last, sla_seconds)
+    sums: Sums | None = None
+    if rolled:
+        sums = _add(sums, KpiDaily.objects.filter(day__in=rolled).aggregate(**ROLLUP_SUMS))
+    for run in runs:
+        sums = _add(sums, window(*day_bounds(*run)).aggregate(**_sums(sla_seconds)))
+    qa = _qa_window(*day_bounds(first, last)).aggregate(score=Avg("score"))["score"]
+    pairs = _occupancy_pairs(rolled, runs)
+    return _to_kpis(sums or _zero(), qa, _occupancy_ratio(pairs.values()))
+
+
+# Grouped KPIs ------------------------------------------------------------------------------
+
+# Grouping -> KpiDaily field (team: the agent's current team, as for live conversations).
+ROLLUP_GROUPINGS = {
+    "day": "day", "queue": "queue_id", "team": "agent__team_id", "agent": "agent_id"
+}
+
+
+def _group_key(qs: QuerySet[Any], group: str, prefix: str = "") -> tuple[QuerySet[Any], str]:
+    if group == "day":
+        day = TruncDate(f"{prefix}started_at", tzinfo=SEOUL)
+        return qs.annotate(_group=day), "_group"
+    return qs, prefix + GROUPINGS[group]
+
+
+def _none_last(value: Any) -> tuple[bool, Any]:
+    return (value is None, value)
+
+
+def compute_grouped(
+    first: date, last: date, group: str, sla_seconds: int = SLA_SECONDS
+) -> list[tuple[Any, Kpis]]:
+    """[(group value, Kpis)] for each day/queue/team/agent with conversations in the period."""
+    return compute_report(first, last, group, sla_seconds)[0]
+
+
+def compute_report(
+    first: date, last: date, group: str, sla_seconds: int = SLA_SECONDS
+) -> tuple[list[tuple[Any, Kpis]], Kpis]:
+    """compute_grouped(...) and compute_period(...) of the same period, in one pass.
+
+    One grouped query over roll-ups plus one per live run of days, one over evaluations and
+    the occupancy queries, merged per group (None, unassigned, sorts last). Every conversation
+    and evaluation falls in exactly one group, so the total adds the groups' sums (QA: score
+    sums and counts); occupancy takes per-agent time over the whole period.
+    """
+    if group not in GROUPINGS:
+        raise ValueError(f"unknown grouping {group!r}")
+    rolled, runs = _plan(first, last, sla_seconds)
+    merged: dict[Any, Sums] = {}
+    if rolled:
+        rkey = ROLLUP_GROUPINGS[group]
+        rows = KpiDaily.objects.filter(day__in=rolled).values(rkey).annotate(**ROLLUP_SUMS)
+        for row in rows.order_by():
+            merged[row[rkey]] = _add(merged.get(row[rkey]), row)
+    for run in runs:
+        qs, key = _group_key(window(*day_bounds(*run)), group)
+        for row in qs.values(key).annotate(**_sums(sla_seconds)).order_by():
+            merged[row[key]] = _add(merged.get(row[key]), row)
+    evals, ekey = _group_key(_qa_window(*day_bounds(first, last)), group, prefix="conversation__")
+    qa_rows = evals.values_list(ekey).annotate(s=Sum("score"), n=Count("score")).order_by()
+    qa = {key: (float(score or 0), n) for key, score, n in qa_rows}
+    per_agent = _occupancy_pairs(rolled, runs)
+    occupancy = _grouped_occupancy(rolled, runs, group, per_agent)
+    grouped = [
+        (key, _to_kpis(merged[key], _mean(*qa.get(key, (0.0, 0))), occupancy.get(key)))
+        for key in sorted(merged, key=_none_last)
+    ]
+    total_sums = _zero()
+    for sums in merged.values():
+        total_sums = _add(total_sums, sums)
+    total_qa = _mean(sum(s for s, _ in qa.values()), sum(n for _, n in qa.values()))
+    return grouped, _to_kpis(total_sums, total_qa, _occupancy_ratio(per_agent.values()))
+
+
+def _mean(total: float, n: int) -> float | None:
+    return total / n if n else None
+
+
+# Occupancy ---------------------------------------------------------------------------------
+
+Pair = tuple[timedelta, timedelta]  # (time with >= 1 chat, time AVAILABLE or BUSY), unclipped
+
+
+def _occupancy_ratio(pairs: Iterable[Pair]) -> float | None:
+    """Σ min(busy, staffed) / Σ staffed: busy beyond staffed time (state not kept) is capped."""
+    pairs = list(pairs)
+    staffed = sum(s.total_seconds() for _, s in pairs)
+    busy = sum(min(b, s).total_seconds() for b, s in pairs)
+    return round(busy / staffed, 4) if staffed else None
+
+
+def _clip(field: str, low: datetime, high: datetime, open_end: Any = None) -> Any:
+    value = Coalesce(F(field), Value(open_end)) if open_end is not None else F(field)
+    return Least(Greatest(value, Value(low)), Value(high))
+
+
+def _staffed(start: datetime, end: datetime) -> dict[int, timedelta]:
+    now = min(timezone.now(), end)
+    rows = (
+        AgentStateChange.objects.filter(state__in=STAFFED_STATES, started_at__lt=end)
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=start))
+        .values("agent_id")
+        .annotate(
+            t=Sum(
+                _duration(_clip("ended_at", start, end, now), _clip("started_at", start, end)),
+                output_field=DurationField(),
+            )
+        )
+        .order_by()
+    )
+    return {row["agent_id"]: _td(row["t"]) or timedelta(0) for row in rows}
+
+
+def _busy(start: datetime, end: datetime) -> dict[int, timedelta]:
+    """Length of the union of each agent's chat intervals inside [start, end).
+
+    Intervals sorted by start: each adds what reaches past the furthest end seen before it,
+    i.e. max(0, end_i - max(start_i, running max end_{<i})). The running max is a window
+    function; the outer SUM runs over it as a subquery (SQL has no aggregate of a window).
+    """
+    now = min(timezone.now(), end)
+    s, e = _clip("assigned_at", start, end), _clip("closed_at", start, end, now)
+    inner = (
+        # No `agent IS NOT NULL` filter: PostgreSQL would AND a bitmap of every assigned
+        # conversation ever (360,000 index entries at 1 M rows); the NULL group is dropped below.
+        Conversation.objects.filter(started_at__gte=start - MAX_CHAT, started_at__lt=end)
+        .filter(assigned_at__lt=end)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=start))
+        .annotate(s=s, e=e)
+        .annotate(
+            prev=Window(
+                Max("e"),
+                partition_by=[F("agent_id")],
+                order_by=[F("s").asc(), F("pk").asc()],
+                frame=RowRange(start=None, end=-1),
+            )
+        )
+        .annotate(
+            part=Greatest(
+                _duration("e", Greatest(F("s"), Coalesce(F("prev"), F("s")))),
+                Value(timedelta(0)),
+                output_field=DurationField(),
+            )
+        )
+        .values("agent_id", "part")
+        .order_by()  # the model's -started_at ordering would add a useless sort
+    )
+    sql, params = inner.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # The inner SQL is compiled by the ORM with placeholders; no user text reaches it.
+        outer = f"SELECT agent_id, SUM(part) FROM ({sql}) AS u GROUP BY agent_id"  # noqa: S608
+        cursor.execute(outer, params)
+        return {
+            agent_id: _td(total) or timedelta(0)
+            for agent_id, total in cursor.fetchall()
+            if agent_id is not None
+        }
+
+
+def occupancy_raw(start: datetime, end: datetime) -> dict[int, Pair]:
+    """agent id -> (busy, staffed) within [start, end), for agents with either."""
+    staffed, busy = _staffed(start, end), _busy(start, end)
+    zero = timedelta(0)
+    return {pk: (busy.get(pk, zero), staffed.get(pk, zero)) for pk in staffed.keys() | busy}
+
+
+def _occupancy_pairs(rolled: list[date], runs: list[tuple[date, date]]) -> dict[int, Pair]:
+    """Per agent, busy and staffed added over roll-up days and live runs (min taken later)."""
+    pairs: dict[int, Pair] = {}
+
+    def add(pk: int, busy: timedelta, staffed: timedelta) -> None:
+        b, s = pairs.get(pk, (timedelta(0), timedelta(0)))
+        pairs[pk] = (b + busy, s + staffed)
+
+    if rolled:
+        rows = (
+            OccupancyDaily.objects.filter(day__in=rolled)
+            .values("agent_id")
+            .annotate(b=Sum("busy"), s=Sum("staffed"))
+            .order_by()
+        )
+        for row in rows:
+            add(row["agent_id"], _td(row["b"]), _td(row["s"]))
+    for run in runs:
+        for pk, (b, s) in occupancy_raw(*day_bounds(*run)).items():
+            add(pk, b, s)
+    return pairs
+
+
+def _grouped_occupancy(
+    rolled: list[date], runs: list[tuple[date, date]], group: str, per_agent: dict[int, Pair]
+) -> dict[Any, float | None]:
+    # Agents serve several queues and their state is not per queue: no occupancy per queue.
+    if group == "queue":
+        return {}
+    if group == "day":
+        out: dict[Any, float | None] = {}
+        if rolled:
+            rows = (
+                OccupancyDaily.objects.filter(day__in=rolled)
+                .values("day")
+                .annotate(
+                    b=Sum(Least("busy", "staffed"), output_field=DurationField()),
+                    s=Sum("staffed"),
+                )
+                .order_by()
+            )
+            for row in rows:
+                staffed = _td(row["s"]).total_seconds()
+                busy = _td(row["b"]).total_seconds()
+                out[row["day"]] = round(busy / staffed, 4) if staffed else None
+        for run in runs:
+            for day in days_between(*run):
+                out[day] = _occupancy_ratio(occupancy_raw(*day_bounds(day, day)).values())
+        return out
+    if group == "agent":
+        return {pk: _occupancy_ratio([pair]) for pk, pair in per_agent.items()}
+    teams = dict(Agent.objects.filter(pk__in=per_agent).values_list("pk", "team_id"))
+    by_team: dict[Any, list[Pair]] = {}
+    for pk, pair in per_agent.items():
+        by_team.setdefault(teams.get(pk), []).append(pair)
+    return {team: _occupancy_ratio(pairs) for team, pairs in by_team.items()}
+
+
+# Roll-up rows ------------------------------------------------------------------------------
+
+
+def rollup_rows(day: date, sla_seconds: int = SLA_SECONDS) -> list[dict[str, Any]]:
+    """The KpiDaily rows of one Seoul day: sums per (queue, agent), one grouped query."""
+    rows = window(*day_bounds(day, day)).values("queue_id", "agent_id").annotate(
+        **_sums(sla_seconds)
+    )
+    return list(rows.order_by())
+
+
+def group_labels(group: str, values: list[Any]) -> dict[Any, str]:
+    """Display names for group values (one query per grouping)."""
+    model = {"queue": Queue, "team": Team, "agent": Agent}.get(group)
+    if model is None:
+        return {v: v.isoformat() if hasattr(v, "isoformat") else str(v) for v in values}
+    names = {obj.pk: str(obj) for obj in model.objects.filter(pk__in=[v for v in values if v])}
+    return {v: names.get(v, _("미배정")) for v in values}

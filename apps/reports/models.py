@@ -81,6 +81,11 @@ class ReportRun(models.Model):
     )
     created_at = models.DateTimeField(_("요청 시각"), auto_now_add=True)
     finished_at = models.DateTimeField(_("완료 시각"), null=True, blank=True)
+    # Set when a build claims the run: a RUNNING run older than the task time limit was left
+    # by a crashed worker and may be claimed again (services.report_run).
+    started_at = models.DateTimeField(_("시작 시각"), null=True, blank=True)
+    # Claimed before sending (conditional update), so a repeated fire never mails twice.
+    emailed_at = models.DateTimeField(_("메일 발송 시각"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -95,3 +100,124 @@ class ReportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.definition} {self.period_start}~{self.period_end}"
+
+
+class ConversationExport(models.Model):
+    """A row-level CSV of filtered conversations, built by a Celery task for its requester."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("요청자"),
+    )
+    params = models.JSONField(_("조건"), default=dict)
+    reason = models.CharField(_("사유"), max_length=300)
+    status = models.CharField(
+        _("상태"), max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING
+    )
+    file = models.FileField(_("파일"), upload_to="exports/%Y/%m/", blank=True)
+    row_count = models.PositiveIntegerField(_("행 수"), default=0)
+    error = models.TextField(_("오류"), blank=True)
+    created_at = models.DateTimeField(_("요청 시각"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("완료 시각"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("대화 내보내기")
+        verbose_name_plural = _("대화 내보내기")
+
+    def __str__(self) -> str:
+        return f"{self.requested_by} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == RunStatus.SUCCESS and bool(self.file)
+
+
+# KPI roll-ups ------------------------------------------------------------------------------
+# Sums and counts, never ratios or means: any period or grouping adds rows up and divides once,
+# so a figure from roll-ups equals the live aggregate (apps/reports/kpis.py, tests/reports).
+
+
+class KpiRollupDay(models.Model):
+    """One Seoul day rolled up: also the lock that serialises two roll-ups of the same day."""
+
+    day = models.DateField(_("일자"), unique=True)
+    sla_seconds = models.PositiveIntegerField(_("서비스 레벨 기준(초)"), default=60)
+    # Taken before the aggregates run: a roll-up counts as complete only when this is after
+    # the day's end (kpis.rolled_up_days); later ones may still pick up late FCR/CSAT changes.
+    computed_at = models.DateTimeField(_("집계 시각"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("KPI 일 집계")
+        verbose_name_plural = _("KPI 일 집계")
+
+    def __str__(self) -> str:
+        return f"{self.day} ({self.computed_at})"
+
+
+class KpiDaily(models.Model):
+    """Conversation sums of one Seoul day (by started_at) for one queue × agent pair."""
+
+    day = models.DateField(_("일자"))
+    # SET_NULL like chat.Conversation, so a deleted queue/agent falls into the same group.
+    queue = models.ForeignKey(
+        "agents.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    agent = models.ForeignKey(
+        "agents.Agent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    total = models.PositiveIntegerField(default=0)
+    contained = models.PositiveIntegerField(default=0)
+    queued = models.PositiveIntegerField(default=0)
+    assigned = models.PositiveIntegerField(default=0)
+    within_sla = models.PositiveIntegerField(default=0)
+    abandoned = models.PositiveIntegerField(default=0)
+    abandoned_late = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    repeat = models.PositiveIntegerField(default=0)
+    csat_n = models.PositiveIntegerField(default=0)
+    csat_top = models.PositiveIntegerField(default=0)
+    csat_sum = models.PositiveIntegerField(default=0)
+    asa_n = models.PositiveIntegerField(default=0)
+    asa_sum = models.DurationField(null=True, blank=True)
+    frt_n = models.PositiveIntegerField(default=0)
+    frt_sum = models.DurationField(null=True, blank=True)
+    handled = models.PositiveIntegerField(default=0)
+    talk_sum = models.DurationField(null=True, blank=True)
+    wrapup_sum = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("KPI 일별 합계")
+        verbose_name_plural = _("KPI 일별 합계")
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} queue={self.queue_id} agent={self.agent_id}"
+
+
+class OccupancyDaily(models.Model):
+    """Agent time of one Seoul day: with >= 1 chat (busy) and AVAILABLE/BUSY (staffed).
+
+    Both unclipped: occupancy takes min(busy, staffed) per agent over the whole period, as the
+    live computation does, so it must be applied after adding days up.
+    """
+
+    day = models.DateField(_("일자"))
+    agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="+")
+    busy = models.DurationField()
+    staffed = models.DurationField()
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("점유율 일별 합계")
+        verbose_name_plural = _("점유율 일별 합계")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "agent"], name="occupancy_daily_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} agent={self.agent_id}"
