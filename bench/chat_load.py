@@ -1,11 +1,17 @@
 """Chat API load benchmark: N customers, M messages each, with think time (issue 4).
 
-    python bench/chat_load.py --customers 1000 --messages 5 --think 5
-    python bench/chat_load.py --rate 200 --duration 600        # fixed arrival rate
+    # the issue's targets (the lead's quiet-machine runs):
+    python bench/chat_load.py --customers 1000 --messages 3 --think 5
+    python bench/chat_load.py --rate 200 --duration 600         # sustained fixed arrival rate
+    # smaller runs while working on a shared machine:
+    python bench/chat_load.py --customers 300 --messages 3 --think 5 --capacity-seconds 15
+    python bench/chat_load.py --sequential 500                  # one client: ms per request
+    python bench/chat_load.py --serve-only                      # keep serving (for py-spy)
 
 Serves the portal the way production does (gunicorn, gthread workers, persistent DB
-connections) on PostgreSQL (a database `aicc_bench` next to DATABASE_URL's, default the local
-server), loads the demo content, then:
+connections; `--server uvicorn` for the ASGI comparison, with the psycopg pool) on PostgreSQL in
+a database of its own (the name in --database-url, default `bench_chat`, dropped and re-created;
+`--reuse` keeps it), loads the demo content, then:
   1. customers: each opens a session and sends M messages with exponential think time; a timed
      out or failed request is retried with the same client_message_id;
   2. capacity: closed-loop throughput of POST /api/chatbot/chat and, in the same run, of a plain
@@ -21,6 +27,7 @@ import argparse
 import asyncio
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -66,22 +73,37 @@ class Stats:
         )
 
 
-def prepare(database_url: str) -> str:
+def prepare(database_url: str, reuse: bool) -> str:
+    """(Re)create the bench database, migrate, load the demo content; return a new channel key."""
     env = dict(os.environ, DATABASE_URL=database_url, AICC_BENCH_ENDPOINTS="true")
     env.pop("REDIS_URL", None)
-    base = database_url.rsplit("/", 1)[0]
-    subprocess.run(
-        ["psql", f"{base}/postgres", "-qc", "DROP DATABASE IF EXISTS aicc_bench"],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(["psql", f"{base}/postgres", "-qc", "CREATE DATABASE aicc_bench"], check=True)
-    for args in (["migrate", "-v", "0"], ["load_demo"]):
+    base, name = database_url.rsplit("/", 1)
+    if name in ("postgres", "template0", "template1"):
+        raise SystemExit(f"refusing to drop the {name} database: pick a bench database name")
+    if not reuse:
         subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True
+            ["psql", f"{base}/postgres", "-qc", f'DROP DATABASE IF EXISTS "{name}"'],
+            check=True,
+            capture_output=True,
         )
+        subprocess.run(["psql", f"{base}/postgres", "-qc", f'CREATE DATABASE "{name}"'], check=True)
+        for args in (["migrate", "-v", "0"], ["load_demo"]):
+            subprocess.run(
+                [sys.executable, "manage.py", *args],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
     out = subprocess.run(
-        [sys.executable, "manage.py", "channel_key", "create", "--name", "bench"],
+        [
+            sys.executable,
+            "manage.py",
+            "channel_key",
+            "create",
+            "--name",
+            f"bench-{uuid.uuid4().hex[:6]}",
+        ],
         cwd=ROOT,
         env=env,
         check=True,
@@ -91,39 +113,55 @@ def prepare(database_url: str) -> str:
     return out.strip().splitlines()[-1]
 
 
-def serve(database_url: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+def serve(database_url: str, args: argparse.Namespace) -> subprocess.Popen:
+    """Start the HTTP server as production would: gunicorn gthread (default) or uvicorn."""
     env = dict(
         os.environ,
         DATABASE_URL=database_url,
         AICC_BENCH_ENDPOINTS="true",
-        DATABASE_CONN_MAX_AGE="600",
         THROTTLE_SESSION_PER_MINUTE="100000",
         THROTTLE_KEY_PER_MINUTE="10000000",
         DJANGO_LOG_LEVEL="WARNING",
     )
     env.pop("REDIS_URL", None)
-    cmd = [
-        str(BIN / "gunicorn"),
-        "aicc.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--worker-class",
-        "gthread",
-        "--preload",
-        "--log-level",
-        "warning",
-        "--backlog",
-        "4096",
-    ]
+    if args.server == "uvicorn":
+        # Persistent connections leak under ASGI (thread-sensitive executor); use the pool.
+        env.update(DATABASE_POOL="true", DATABASE_CONN_MAX_AGE="0")
+        cmd = [
+            str(BIN / "uvicorn"),
+            "aicc.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+            "--workers",
+            str(args.workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--backlog",
+            "4096",
+        ]
+    else:
+        env["DATABASE_CONN_MAX_AGE"] = "600"
+        cmd = [
+            str(BIN / "gunicorn"),
+            "aicc.wsgi:application",
+            "--config",
+            str(ROOT / "scripts" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+        ]
     return subprocess.Popen(cmd, cwd=ROOT, env=env)
 
 
 async def wait_up(client: httpx.AsyncClient) -> None:
-    for _ in range(240):
+    # Each worker loads the Korean analyser before it serves: minutes on a busy 2-core box.
+    for _ in range(600):
         try:
             if (await client.get("/api/monitoring/health")).status_code == 200:
                 return
@@ -200,13 +238,20 @@ async def fixed_rate(client: httpx.AsyncClient, rate: float, seconds: float) -> 
     tasks = []
     started = time.monotonic()
     n = 0
+
+    async def turn(body: dict) -> None:
+        # Each turn opens its own session: the database check covers these runs too.
+        reply = await send(client, "/api/chatbot/chat", body, stats)
+        if reply:
+            stats.sent[reply["session_id"]] = [body["client_message_id"]]
+
     while time.monotonic() - started < seconds:
         body = {
             "message": random.choice(QUESTIONS),
             "user_id": f"rate-{n % 5000}",
             "client_message_id": uuid.uuid4().hex,
         }
-        tasks.append(asyncio.create_task(send(client, "/api/chatbot/chat", body, stats)))
+        tasks.append(asyncio.create_task(turn(body)))
         n += 1
         await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
     await asyncio.gather(*tasks)
@@ -236,6 +281,36 @@ def verify(database_url: str, stats: Stats) -> tuple[int, int, int]:
     return lost, duplicated, gaps
 
 
+async def sequential(client: httpx.AsyncClient, path: str, n: int, tag: str) -> Stats:
+    """One client, one request at a time: the server's own cost per request (no queueing).
+
+    Customers of five messages each (the first opens the session, four follow it), the mix of
+    the customers phase."""
+    stats = Stats()
+    session = None
+    for i in range(n):
+        body = {
+            "message": QUESTIONS[i % len(QUESTIONS)],
+            "user_id": f"{tag}-{i // 5}",
+            "client_message_id": uuid.uuid4().hex,
+        }
+        if i % 5 and session:
+            body["session_id"] = session
+        reply = await send(client, path, body, stats)
+        session = reply["session_id"] if reply else None
+    return stats
+
+
+def per_request(stats: Stats) -> str:
+    if not stats.latencies:
+        return "no requests"
+    q = statistics.quantiles(stats.latencies, n=100)
+    return (
+        f"n {len(stats.latencies)}  mean {statistics.fmean(stats.latencies) * 1000:.1f} ms  "
+        f"p50 {q[49] * 1000:.1f} ms  p95 {q[94] * 1000:.1f} ms  errors {stats.errors}"
+    )
+
+
 async def run(args: argparse.Namespace, key: str) -> Stats:
     limits = httpx.Limits(
         max_connections=args.connections, max_keepalive_connections=args.connections
@@ -247,9 +322,29 @@ async def run(args: argparse.Namespace, key: str) -> Stats:
         timeout=args.timeout,
     ) as client:
         await wait_up(client)
+        if args.serve_only:
+            print(f"serving on 127.0.0.1:{args.port}  X-Api-Key: {key}  (Ctrl-C to stop)")
+            await asyncio.Event().wait()
+        if args.sequential:
+            # Warm up each worker (imports, connections, NLU caches) before timing.
+            await sequential(client, "/api/chatbot/chat", 50, "warm-chat")
+            await sequential(client, "/api/chatbot/bench-insert", 50, "warm-ins")
+            chat = await sequential(client, "/api/chatbot/chat", args.sequential, "seq-chat")
+            plain = await sequential(
+                client, "/api/chatbot/bench-insert", args.sequential, "seq-ins"
+            )
+            print(f"sequential chat:         {per_request(chat)}")
+            print(f"sequential plain insert: {per_request(plain)}")
+            print(
+                "mean chat / plain insert time = "
+                f"{statistics.fmean(chat.latencies) / statistics.fmean(plain.latencies):.2f}"
+            )
+            return Stats()
         if args.rate:
             stats = await fixed_rate(client, args.rate, args.duration)
-            print(f"fixed rate {args.rate}/s for {args.duration}s: {stats.summary()}")
+            print(
+                f"fixed rate {args.rate}/s for {args.duration}s ({args.server}): {stats.summary()}"
+            )
             return stats
         started = time.monotonic()
         stats = Stats()
@@ -258,9 +353,12 @@ async def run(args: argparse.Namespace, key: str) -> Stats:
         )
         elapsed = time.monotonic() - started
         print(
-            f"customers {args.customers} x {args.messages} msgs, think {args.think}s, "
-            f"{elapsed:.0f}s: {stats.summary()}  ({len(stats.latencies) / elapsed:.0f} req/s)"
+            f"customers {args.customers} x {args.messages} msgs, think {args.think}s "
+            f"({args.server}), {elapsed:.0f}s: {stats.summary()}  "
+            f"({len(stats.latencies) / elapsed:.0f} req/s)"
         )
+        if args.capacity_seconds <= 0:
+            return stats
         chat = await closed_loop(client, "/api/chatbot/chat", args.capacity_seconds, 32, "cap")
         plain = await closed_loop(
             client, "/api/chatbot/bench-insert", args.capacity_seconds, 32, "ins"
@@ -274,31 +372,66 @@ async def run(args: argparse.Namespace, key: str) -> Stats:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=1000)
-    parser.add_argument("--messages", type=int, default=5)
-    parser.add_argument("--think", type=float, default=5.0)
-    parser.add_argument("--rate", type=float, default=0.0, help="fixed arrival rate instead")
-    parser.add_argument("--duration", type=float, default=600)
-    parser.add_argument("--capacity-seconds", type=float, default=20)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n", 1)[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--customers", type=int, default=1000, help="concurrent customers")
+    parser.add_argument("--messages", type=int, default=3, help="messages per customer")
+    parser.add_argument("--think", type=float, default=5.0, help="mean think time, seconds")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0.0,
+        help="fixed arrival rate in chat turns/s instead of customers (with --duration)",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=600, help="seconds of the --rate run (default 600)"
+    )
+    parser.add_argument(
+        "--capacity-seconds",
+        type=float,
+        default=20,
+        help="closed-loop capacity phase per endpoint after the customers (0 skips it)",
+    )
+    parser.add_argument(
+        "--sequential",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only time N sequential requests to chat and to the plain insert (ms/request)",
+    )
+    parser.add_argument(
+        "--serve-only", action="store_true", help="prepare, serve and wait (for py-spy)"
+    )
+    parser.add_argument("--server", choices=["gunicorn", "uvicorn"], default="gunicorn")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--connections", type=int, default=1000)
-    parser.add_argument("--timeout", type=float, default=10)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn gthread threads")
+    parser.add_argument("--connections", type=int, default=1000, help="client connection cap")
+    parser.add_argument("--timeout", type=float, default=10, help="client timeout, then retry")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"),
+        default="postgres://postgres@127.0.0.1:5432/bench_chat",
+        help="the bench's own database: dropped and re-created",
     )
+    parser.add_argument("--reuse", action="store_true", help="keep the database as it is")
     args = parser.parse_args()
-    database_url = args.database_url.rsplit("/", 1)[0] + "/aicc_bench"
-    key = prepare(database_url)
-    server = serve(database_url, args.port, args.workers, args.threads)
+    database_url = args.database_url
+    key = prepare(database_url, args.reuse)
+    server = serve(database_url, args)
+    # `kill <pid>` of this script stops its server too (the finally below), not only Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         stats = asyncio.run(run(args, key))
+    except KeyboardInterrupt:
+        return 0
     finally:
         server.terminate()
         server.wait(timeout=30)
+    if not stats.sent:
+        return 0
     lost, duplicated, gaps = verify(database_url, stats)
     print(
         f"database check: {len(stats.sent)} sessions, lost {lost}, duplicated {duplicated}, "

@@ -1,5 +1,5 @@
 #!/bin/sh
-# One image, several roles: web (ASGI, HTTP + websockets), worker, beat, migrate.
+# One image, several roles: web (WSGI, HTTP), ws (ASGI, websockets), worker, beat, migrate.
 set -e
 case "${DJANGO_SECRET_KEY:-}" in
     ""|replace-me*)
@@ -8,12 +8,16 @@ case "${DJANGO_SECRET_KEY:-}" in
 esac
 case "$1" in
     web)
-        # uvicorn workers under gunicorn: gunicorn restarts crashed workers, uvicorn speaks
-        # HTTP/1.1 + websockets. FORWARDED_ALLOW_IPS (gunicorn reads it from the environment)
-        # names the load balancer whose X-Forwarded-For/-Proto are trusted.
-        exec gunicorn aicc.asgi:application --worker-class uvicorn.workers.UvicornWorker \
-            --bind "0.0.0.0:${PORT:-8000}" --workers "${WEB_WORKERS:-2}" --timeout 60 \
-            --graceful-timeout 30 --keep-alive 30 ;;
+        # HTTP under gunicorn gthread (WSGI): sync DRF views measured faster here than under an
+        # ASGI server (issue 4); persistent connections per thread (DATABASE_CONN_MAX_AGE).
+        # FORWARDED_ALLOW_IPS names the proxy whose X-Forwarded-For/-Proto are trusted.
+        exec gunicorn aicc.wsgi:application -c scripts/gunicorn.conf.py \
+            --bind "0.0.0.0:${PORT:-8000}" ;;
+    ws)
+        # Websockets under uvicorn (ASGI) with the psycopg pool (DATABASE_POOL=true): persistent
+        # connections are unsafe under ASGI. No per-message deflate: it costs memory per socket.
+        exec uvicorn aicc.asgi:application --host 0.0.0.0 --port "${PORT:-8001}" \
+            --ws-per-message-deflate false --backlog 4096 --proxy-headers ;;
     worker)
         # One pool per queue in production (CELERY_QUEUES=realtime ...), see docs/operations.md.
         exec celery -A aicc worker -l info -Q "${CELERY_QUEUES:-default,realtime,sync,reports}" \

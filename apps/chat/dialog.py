@@ -113,16 +113,36 @@ def _start_scenario(conversation: Conversation, code: str, score: float) -> BotR
     return reply
 
 
+# Answers of live FAQs, remembered for as long as the bot index they were ranked by is current:
+# the index is rebuilt (and this emptied) when content is published or a validity window passes,
+# so an answer is never older than the ranking that picked it (index.CHECK_SECONDS at most).
+_answers: tuple[object, dict[int, str | None]] = (None, {})
+
+
+def _faq_answer(faq_id: int) -> str | None:
+    global _answers
+    bot_index = get_bot_index()
+    owner, answers = _answers
+    if owner is not bot_index:
+        answers = {}
+        _answers = (bot_index, answers)
+    if faq_id not in answers:
+        answers[faq_id] = (
+            Faq.objects.live().filter(pk=faq_id).order_by().values_list("answer", flat=True).first()
+        )
+    return answers[faq_id]
+
+
 def _answer_faq(faq_id: int, score: float) -> BotReply | None:
-    faq = Faq.objects.live().filter(pk=faq_id).first()
-    if faq is None:
+    answer = _faq_answer(faq_id)
+    if answer is None:
         return None
     return BotReply(
-        text=faq.answer,
+        text=answer,
         next_action="ANSWER",
-        intent=f"faq:{faq.pk}",
+        intent=f"faq:{faq_id}",
         confidence=score,
-        faq_id=faq.pk,
+        faq_id=faq_id,
     )
 
 

@@ -105,9 +105,16 @@ def conversation_queued(conversation_id: int) -> None:
     _escalate_to_connect(conversation_id)
 
 
-def message_created(message_id: int) -> None:
-    """A message was stored (customer, bot, agent or system)."""
-    message = Message.objects.select_related("agent", "conversation").filter(pk=message_id).first()
+def message_created(message_id: int, message: Message | None = None) -> None:
+    """A message was stored (customer, bot, agent or system).
+
+    The chat service passes the instance it just committed (with its conversation), which saves
+    a read-back per message on the hot path; other callers pass only the id.
+    """
+    if message is None:
+        message = (
+            Message.objects.select_related("agent", "conversation").filter(pk=message_id).first()
+        )
     if message is None:
         return
     broadcast.message(message.conversation_id, message.conversation.agent_id, message_data(message))

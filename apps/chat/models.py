@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
 
 from django.db import models
@@ -12,6 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from apps.core.models import TimeStampedModel
 
 KEY_PREFIX = "aicc_"
+# Every chat request authenticates; remembering an active key for a few seconds saves a database
+# round trip per request. Revoking clears this process's entry at once; other worker processes
+# stop accepting the key within this many seconds.
+KEY_CACHE_SECONDS = 5.0
+_KEY_CACHE_MAX = 1024
+_key_cache: dict[str, tuple[float, ChannelKey]] = {}
 
 
 def hash_key(raw_key: str) -> str:
@@ -53,7 +60,25 @@ class ChannelKey(TimeStampedModel):
 
     @classmethod
     def lookup(cls, raw_key: str) -> ChannelKey | None:
-        return cls.objects.active().filter(key_hash=hash_key(raw_key)).first()
+        """The active key for a raw secret; active keys are remembered briefly (see above)."""
+        digest = hash_key(raw_key)
+        now = time.monotonic()
+        cached = _key_cache.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        key = cls.objects.active().filter(key_hash=digest).first()
+        if key is None:
+            _key_cache.pop(digest, None)
+            return None
+        if len(_key_cache) >= _KEY_CACHE_MAX:
+            _key_cache.clear()  # unknown secrets are never stored, so this stays rare
+        _key_cache[digest] = (now + KEY_CACHE_SECONDS, key)
+        return key
+
+    @classmethod
+    def forget_cached(cls) -> None:
+        """Drop every remembered key (tests, or after bulk changes outside `revoke`)."""
+        _key_cache.clear()
 
     @property
     def is_active(self) -> bool:
@@ -62,6 +87,7 @@ class ChannelKey(TimeStampedModel):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at", "updated_at"])
+        _key_cache.pop(self.key_hash, None)
 
 
 class ConversationState(models.TextChoices):
@@ -223,7 +249,16 @@ class Message(models.Model):
         ordering = ["conversation", "seq"]
         verbose_name = _("메시지")
         verbose_name_plural = _("메시지")
-        indexes = [models.Index(fields=["created_at"]), models.Index(fields=["intent"])]
+        indexes = [
+            models.Index(fields=["created_at"]),
+            models.Index(fields=["intent"]),
+            # Retries are found by client_message_id before anything is stored (chat API).
+            models.Index(
+                fields=["client_message_id"],
+                condition=Q(client_message_id__isnull=False),
+                name="message_client_id_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_unique_seq"),
             models.UniqueConstraint(

@@ -95,3 +95,64 @@ def test_different_messages_in_parallel_get_gapless_seqs():
 
     seqs = list(Message.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == list(range(1, 13))
+
+
+def test_chat_turns_and_other_writers_in_parallel_share_one_gapless_seq():
+    """Chat turns number their messages under the row lock; agents and routing increment the
+    counter in SQL. Interleaved, they still never collide or leave a gap."""
+    from django.db import transaction
+
+    from apps.chat.services import message_append
+
+    key = ChannelKey.issue(name="race")[0]
+    first = chat_receive(channel_key=key, user_id="racer", text="처음")
+    conversation_id = first.conversation.pk
+    session = str(first.conversation.session_id)
+    barrier = threading.Barrier(8)
+    errors: list = []
+
+    def customer(n: int) -> None:
+        try:
+            barrier.wait()
+            chat_receive(
+                channel_key=key,
+                user_id="racer",
+                text=f"고객 {n}",
+                session_id=session,
+                client_message_id=f"mix-{n}",
+            )
+        except Exception as exc:  # noqa: BLE001  asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def other_writer(n: int) -> None:
+        try:
+            barrier.wait()
+            with transaction.atomic():
+                message_append(
+                    conversation=Conversation.objects.get(pk=conversation_id),
+                    sender="system",
+                    text=f"안내 {n}",
+                )
+        except Exception as exc:  # noqa: BLE001  asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=customer, args=(n,)) for n in range(4)]
+    threads += [threading.Thread(target=other_writer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    seqs = list(
+        Message.objects.filter(conversation_id=conversation_id)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+    )
+    # The first turn (2) + four turns of two + four single messages.
+    assert seqs == list(range(1, 15))
+    assert Conversation.objects.get(pk=conversation_id).last_seq == 14

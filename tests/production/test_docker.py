@@ -48,19 +48,25 @@ def test_the_image_collects_static_files_and_checks_the_health_endpoint() -> Non
 def test_compose_starts_the_whole_topology() -> None:
     compose = yaml.safe_load((DOCKER / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"postgres", "redis", "web", "worker", "beat", "migrate"} <= set(services)
+    assert {"postgres", "redis", "web", "ws", "proxy", "worker", "beat", "migrate"} <= set(
+        services)
     assert services["web"]["command"] == ["web"]
+    assert services["ws"]["command"] == ["ws"]
     assert services["migrate"]["restart"] == "no"
     assert {"pgdata", "redisdata", "media"} <= set(compose["volumes"])
     entrypoint = (DOCKER / "entrypoint.sh").read_text()
-    assert "gunicorn aicc.asgi:application --worker-class uvicorn.workers.UvicornWorker" in (
-        entrypoint)
+    # HTTP on gunicorn gthread (faster for sync views), websockets on uvicorn, one origin via nginx.
+    assert "gunicorn aicc.wsgi:application -c scripts/gunicorn.conf.py" in entrypoint
+    assert "uvicorn aicc.asgi:application" in entrypoint
+    nginx = (DOCKER / "nginx.conf").read_text()
+    assert "location /ws/" in nginx and "proxy_pass http://aicc_ws" in nginx
 
 
-def test_the_web_worker_class_is_installed() -> None:
-    from uvicorn.workers import UvicornWorker
+def test_the_servers_the_entrypoint_runs_are_installed() -> None:
+    import gunicorn.workers.gthread  # noqa: F401
+    import uvicorn.main  # noqa: F401
 
-    assert UvicornWorker.CONFIG_KWARGS["loop"] in {"auto", "uvloop"}
+    assert Path(DOCKER.parent / "scripts" / "gunicorn.conf.py").is_file()
 
 
 def test_the_entrypoint_refuses_the_sample_secret() -> None:

@@ -43,6 +43,9 @@ class ChannelKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("유효하지 않거나 폐기된 API 키입니다."))
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
+            # The key object may be the briefly cached one: noting the time on it keeps this
+            # write to once a minute per process instead of once per request.
+            key.last_used_at = now
             ChannelKey.objects.filter(pk=key.pk).update(last_used_at=now)
         return ChannelClient(key), key
 
