@@ -93,6 +93,7 @@ SUPERUSER_ONLY = {"authtoken.tokenproxy"}
 NO_ADD_PAGE = {
     "chat.conversation", "chat.message", "core.auditlog", "reports.reportrun",
     "faqs.faqcandidate", "monitoring.alertlog", "reports.conversationexport",
+    "reports.kpirollupday",
     "evaluations.evaluation", "django_celery_results.taskresult",
     "django_celery_results.groupresult",
     # integrations: rows written by background jobs (apps/integrations/admin.py)
@@ -143,6 +144,8 @@ def _value_for(field: models.Field) -> Any:
         return MAKERS.get(related._meta.label_lower, lambda: _autofill(related))()
     if isinstance(field, models.DateTimeField):
         return timezone.now()
+    if isinstance(field, models.DateField):
+        return timezone.localdate()
     if isinstance(field, models.JSONField):
         return {}
     if isinstance(field, models.URLField):
