@@ -307,6 +307,7 @@ CELERY_TASK_ROUTES = {
     "reports.*": {"queue": "reports"},
     "desk.push_board_snapshot": {"queue": "realtime"},
     "evaluations.*": {"queue": "reports"},
+    "integrations.connect_sync_voice_contacts": {"queue": "sync"},
     "monitoring.alerts_evaluate": {"queue": "realtime"},
     "monitoring.alert_send": {"queue": "realtime"},
     "faqs.mine_candidates": {"queue": "reports"},
@@ -341,6 +342,11 @@ CONNECT_CHAT_CONTACT_FLOW_ID = env("CONNECT_CHAT_CONTACT_FLOW_ID", default="")
 CONNECT_REQUESTS_PER_SECOND = env.float("CONNECT_REQUESTS_PER_SECOND", default=2.0)
 # Scheduled Connect syncs skip the local twin so demo agents and queues are not overwritten.
 CONNECT_SYNC_LOCAL = env.bool("CONNECT_SYNC_LOCAL", default=False)
+# Where the Connect instance stores call recordings inside AWS_STORAGE_BUCKET_NAME (the bucket the
+# QA page presigns playback URLs for): <prefix>/YYYY/MM/DD/<contactId>_<timestamp>.wav.
+CONNECT_RECORDINGS_PREFIX = env(
+    "CONNECT_RECORDINGS_PREFIX", default="connect/aicc/CallRecordings"
+)
 # "django" sends e-mail through EMAIL_URL even on AWS; empty means SES with AICC_AWS_BACKEND=aws.
 AICC_EMAIL_VIA = env("AICC_EMAIL_VIA", default="")
 # DynamoDB table the Lex code-hook Lambda (aicc/lambda_handler.py) answers from, keyed by

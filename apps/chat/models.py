@@ -187,6 +187,13 @@ class Conversation(models.Model):
                 condition=Q(opening_client_message_id__isnull=False),
                 name="conversation_unique_opening_message",
             ),
+            # A Connect contact (voice call or chat) is one conversation, however often the
+            # hourly sync sees it; this also indexes the sync's lookups by contact id.
+            models.UniqueConstraint(
+                fields=["connect_contact_id"],
+                condition=~Q(connect_contact_id=""),
+                name="conversation_unique_connect_contact",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -19,6 +19,7 @@ class SyncKind(models.TextChoices):
     CONNECT_AGENTS = "connect_agents", _("Connect 상담원")
     CONNECT_LIVE = "connect_live", _("Connect 실시간 지표")
     CONNECT_HISTORY = "connect_history", _("Connect 과거 지표")
+    CONNECT_VOICE = "connect_voice", _("Connect 음성 상담")
     LEX = "lex", _("Lex 인텐트")
 
 

@@ -18,8 +18,13 @@ from django.conf import settings
 from apps.integrations.aws.errors import IntegrationError
 from apps.integrations.models import SyncRun
 from apps.integrations.services import (
+    cloudwatch_publish as cloudwatch,
+)
+from apps.integrations.services import (
     connect_chat,
+    connect_contacts,
     connect_sync,
+    content_mirror,
     lex_sync,
     notifications,
     probe,
@@ -141,3 +146,35 @@ def retention_purge(self: Task) -> dict:
 def worker_probe(self: Task, key: str, seconds: float = 0.0, fail_times: int = 0) -> int:
     return _run(self, lambda: probe.worker_probe_run(
         key=key, seconds=seconds, fail_times=fail_times, task_name=self.name).effects)
+
+
+@shared_task(name="integrations.dynamodb_mirror_faq", **OPTIONS)
+def dynamodb_mirror_faq(self: Task, faq_id: int) -> str:
+    return _run(self, lambda: content_mirror.content_mirror_faq(faq_id=faq_id))
+
+
+@shared_task(name="integrations.dynamodb_mirror_scenario", **OPTIONS)
+def dynamodb_mirror_scenario(self: Task, scenario_id: int, code: str = "") -> str:
+    return _run(self, lambda: content_mirror.content_mirror_scenario(
+        scenario_id=scenario_id, code=code))
+
+
+@shared_task(name="integrations.dynamodb_mirror_resync", **OPTIONS)
+def dynamodb_mirror_resync(self: Task) -> dict | None:
+    if not content_mirror.mirror_enabled():
+        return None
+    return _run(self, lambda: vars(content_mirror.content_mirror_resync()))
+
+
+@shared_task(name="integrations.cloudwatch_publish", **OPTIONS)
+def cloudwatch_publish(self: Task) -> int | None:
+    # No retry, like the live Connect metrics: the next snapshot is a minute away.
+    return cloudwatch.cloudwatch_publish()
+
+
+@shared_task(name="integrations.connect_sync_voice_contacts", **OPTIONS)
+def connect_sync_voice_contacts(self: Task) -> dict | None:
+    # Hourly over the last two hours: a contact missed (or recorded late) is taken next time.
+    if not _connect_scheduled():
+        return None
+    return _run(self, lambda: _summary(connect_contacts.connect_sync_voice_contacts()))

@@ -6,7 +6,11 @@ and the chat contact flow `settings.CONNECT_CHAT_CONTACT_FLOW_ID` for escalation
 IAM actions: connect:ListUsers, connect:DescribeUser, connect:ListQueues,
 connect:ListRoutingProfiles, connect:ListRoutingProfileQueues, connect:GetCurrentMetricData,
 connect:GetCurrentUserData, connect:GetMetricDataV2, connect:ListAgentStatuses,
-connect:PutUserStatus, connect:StartChatContact, connect:DescribeContact.
+connect:PutUserStatus, connect:StartChatContact, connect:DescribeContact, connect:SearchContacts.
+
+Call recordings are not fetched through Connect: Connect writes them to the S3 bucket and prefix
+set in the instance's data storage settings, laid out as `recording_key()` builds them
+(CONNECT_RECORDINGS_PREFIX, default `connect/aicc/CallRecordings`).
 
 Connect throttles at 2 requests/s per account by default, so every call first takes a token
 from the shared bucket (`services.ratelimit`); the current-metric calls have no boto3 paginator,
@@ -19,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -51,6 +55,11 @@ HISTORICAL_METRICS = [
 CHANNELS = ["CHAT", "VOICE"]
 PAGE_SIZE = 100  # also Connect's cap on queue ids per filter
 TIME_ZONE = "Asia/Seoul"
+# SearchContacts TimeRange types the portal uses: DISCONNECT finds contacts that have ended.
+SEARCH_INITIATION = "INITIATION_TIMESTAMP"
+SEARCH_DISCONNECT = "DISCONNECT_TIMESTAMP"
+SEARCH_TIME_RANGES = (SEARCH_INITIATION, SEARCH_DISCONNECT)
+DEFAULT_RECORDINGS_PREFIX = "connect/aicc/CallRecordings"
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,24 @@ class ContactState:
     disconnected_at: datetime | None
 
 
+@dataclass(frozen=True)
+class VoiceContact:
+    """One voice contact from SearchContacts (a ContactSearchSummary)."""
+
+    contact_id: str
+    initiation_method: str
+    initiated_at: datetime
+    disconnected_at: datetime | None
+    queue_id: str | None
+    enqueued_at: datetime | None
+    agent_id: str | None
+    connected_to_agent_at: datetime | None
+
+    @property
+    def reached_agent(self) -> bool:
+        return self.connected_to_agent_at is not None
+
+
 class ConnectApi(Protocol):
     def list_users(self) -> list[str]: ...
     def describe_user(self, user_id: str) -> ConnectUser: ...
@@ -151,6 +178,9 @@ class ConnectApi(Protocol):
         initial_message: str, client_token: str,
     ) -> ChatContact: ...
     def describe_contact(self, contact_id: str) -> ContactState: ...
+    def search_voice_contacts(
+        self, *, start: datetime, end: datetime, time_range: str = SEARCH_DISCONNECT,
+    ) -> list[VoiceContact]: ...
 
 
 # --- parsing (shared with the local twin, which is seeded with the same shapes) ------------------
@@ -206,6 +236,35 @@ def parse_contact(raw: dict) -> ContactState:
         connected_to_agent_at=parse_ts(agent.get("ConnectedToAgentTimestamp")),
         disconnected_at=parse_ts(raw.get("DisconnectTimestamp")),
     )
+
+
+def parse_voice_contact(raw: dict) -> VoiceContact:
+    queue = raw.get("QueueInfo") or {}
+    agent = raw.get("AgentInfo") or {}
+    return VoiceContact(
+        contact_id=raw["Id"], initiation_method=raw.get("InitiationMethod", ""),
+        initiated_at=parse_ts(raw["InitiationTimestamp"]),  # type: ignore[arg-type]
+        disconnected_at=parse_ts(raw.get("DisconnectTimestamp")),
+        queue_id=queue.get("Id") or None, enqueued_at=parse_ts(queue.get("EnqueueTimestamp")),
+        agent_id=agent.get("Id") or None,
+        connected_to_agent_at=parse_ts(agent.get("ConnectedToAgentTimestamp")),
+    )
+
+
+def recordings_prefix() -> str:
+    return str(getattr(settings, "CONNECT_RECORDINGS_PREFIX", "") or DEFAULT_RECORDINGS_PREFIX
+               ).strip("/")
+
+
+def recording_key_prefix(contact_id: str, day: date) -> str:
+    """Every recording of `contact_id` filed under `day` (UTC) starts with this key."""
+    return f"{recordings_prefix()}/{day:%Y/%m/%d}/{contact_id}_"
+
+
+def recording_key(contact_id: str, stamp: datetime) -> str:
+    """The key Connect gives a recording: `<prefix>/YYYY/MM/DD/<id>_YYYYMMDDTHH:MM_UTC.wav`."""
+    utc = stamp.astimezone(UTC)
+    return f"{recording_key_prefix(contact_id, utc.date())}{utc:%Y%m%dT%H:%M}_UTC.wav"
 
 
 def chunks(items: list[str], size: int = PAGE_SIZE) -> Iterator[list[str]]:
@@ -373,6 +432,24 @@ class AwsConnect:
     def describe_contact(self, contact_id: str) -> ContactState:
         raw = self._call("describe_contact", InstanceId=self.instance_id, ContactId=contact_id)
         return parse_contact(raw["Contact"])
+
+    def search_voice_contacts(
+        self, *, start: datetime, end: datetime, time_range: str = SEARCH_DISCONNECT,
+    ) -> list[VoiceContact]:
+        """Voice contacts whose `time_range` timestamp falls in [start, end), oldest first.
+
+        Sorted on the same timestamp so the pages stay stable while new contacts arrive; every
+        page is one throttled call.
+        """
+        if time_range not in SEARCH_TIME_RANGES:
+            raise ValueError(f"unsupported time range type: {time_range}")
+        pages = self._pages(
+            "search_contacts", "Contacts", InstanceId=self.instance_id,
+            TimeRange={"Type": time_range, "StartTime": start, "EndTime": end},
+            SearchCriteria={"Channels": ["VOICE"]},
+            Sort={"FieldName": time_range, "Order": "ASCENDING"}, MaxResults=PAGE_SIZE,
+        )
+        return [parse_voice_contact(raw) for raw in pages if raw.get("Channel", "VOICE") == "VOICE"]
 
 
 def get_connect() -> ConnectApi:

@@ -3,18 +3,32 @@
 Seeded from fixtures/connect.json, which holds raw Connect responses; both implementations parse
 them with the same functions, so the contract tests can hold them to the same results. State
 (agent statuses, chat contacts) lives in memory for the life of the process.
+
+Voice contacts: every finished hour of the clock has the same three demo calls (two answered,
+one abandoned in the queue), with ids derived from the hour, so a search is deterministic for a
+given clock and re-running a sync finds the same contacts. Like Connect, the twin "records" the
+answered calls: a one-second stereo WAV (8 kHz, 16-bit, as Connect writes them) is put in the
+local file store at the key Connect would use, so the QA page can play it offline.
 """
 
 from __future__ import annotations
 
 import functools
+import io
 import json
+import math
+import struct
 import uuid
-from datetime import datetime, timedelta
+import wave
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from apps.integrations.aws.connect import (
+    SEARCH_DISCONNECT,
+    SEARCH_INITIATION,
+    SEARCH_TIME_RANGES,
     AgentStatus,
     ChatContact,
     ConnectQueue,
@@ -24,10 +38,13 @@ from apps.integrations.aws.connect import (
     IntervalMetrics,
     RoutingProfile,
     UserStatus,
+    VoiceContact,
     parse_queue_metrics,
     parse_ts,
     parse_user,
     parse_user_data,
+    parse_voice_contact,
+    recording_key,
 )
 from apps.integrations.aws.errors import IntegrationError
 
@@ -38,13 +55,76 @@ def load_fixture() -> dict[str, Any]:
     return json.loads(FIXTURE.read_text(encoding="utf-8"))
 
 
+# Demo calls of each hour, as (seconds after the hour) for initiation, enqueue, agent connect and
+# disconnect, with the Connect queue and user: answered, answered after a longer wait, abandoned.
+VOICE_DEMO_CALLS: list[tuple[int, int, int | None, int, str, str | None]] = [
+    (5 * 60, 5 * 60 + 40, 6 * 60 + 10, 11 * 60 + 25, "q-general-0001", "u-kim-0001"),
+    (22 * 60, 22 * 60 + 30, 24 * 60 + 5, 31 * 60 + 50, "q-billing-0002", "u-lee-0002"),
+    (41 * 60, 41 * 60 + 20, None, 43 * 60 + 10, "q-retention-0003", None),
+]
+MAX_SEARCH_DAYS = 14  # keeps the twin bounded; a demo or a backfill needs no more
+
+
 def _not_found(what: str) -> IntegrationError:
     return IntegrationError(f"{what} not found", retryable=False, code="ResourceNotFoundException")
 
 
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def demo_voice_raw(hour: datetime) -> list[dict[str, Any]]:
+    """The demo calls of the hour starting at `hour`, as raw ContactSearchSummary dicts."""
+    def at(seconds: int) -> str:
+        return _iso(hour + timedelta(seconds=seconds))
+
+    contacts = []
+    for n, (init, enqueue, connected, disconnect, queue_id, user_id) in enumerate(VOICE_DEMO_CALLS):
+        raw: dict[str, Any] = {
+            "Id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"aicc-local-voice:{hour:%Y%m%dT%H}:{n}")),
+            "Channel": "VOICE", "InitiationMethod": "INBOUND",
+            "InitiationTimestamp": at(init), "DisconnectTimestamp": at(disconnect),
+            "QueueInfo": {"Id": queue_id, "EnqueueTimestamp": at(enqueue)},
+        }
+        if connected is not None and user_id is not None:
+            raw["AgentInfo"] = {"Id": user_id, "ConnectedToAgentTimestamp": at(connected)}
+        contacts.append(raw)
+    return contacts
+
+
+def demo_wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
+    """A short stereo tone (customer left, agent right, as Connect records): deterministic."""
+    frames = bytearray()
+    for i in range(int(seconds * rate)):
+        left = int(6000 * math.sin(2 * math.pi * 440 * i / rate))
+        right = int(6000 * math.sin(2 * math.pi * 660 * i / rate))
+        frames += struct.pack("<hh", left, right)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(bytes(frames))
+    return buffer.getvalue()
+
+
+def _store_recording(contact: VoiceContact) -> None:
+    from apps.integrations.aws.s3 import LocalFiles
+
+    assert contact.disconnected_at is not None
+    files = LocalFiles()
+    key = recording_key(contact.contact_id, contact.disconnected_at)
+    if not files.list_keys(key):
+        files.upload(key=key, content=demo_wav(), content_type="audio/wav")
+
+
 class LocalConnect:
-    def __init__(self, data: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, data: dict[str, Any] | None = None, *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.data = data or load_fixture()
+        self.clock = clock
         self.user_status: dict[str, str] = {}
         self.contacts: dict[str, dict[str, Any]] = {}
 
@@ -129,6 +209,31 @@ class LocalConnect:
         return ContactState(
             contact_id, contact["agent_id"], contact["connected_at"], contact["disconnected_at"]
         )
+
+    def search_voice_contacts(
+        self, *, start: datetime, end: datetime, time_range: str = SEARCH_DISCONNECT,
+    ) -> list[VoiceContact]:
+        if time_range not in SEARCH_TIME_RANGES:
+            raise ValueError(f"unsupported time range type: {time_range}")
+        if end - start > timedelta(days=MAX_SEARCH_DAYS):
+            raise IntegrationError("time range too wide", retryable=False,
+                                   code="InvalidParameterException")
+        field = "InitiationTimestamp" if time_range == SEARCH_INITIATION else "DisconnectTimestamp"
+        # Only hours that are over by the twin's clock have had their calls.
+        over = self.clock().astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+        matched: list[tuple[datetime, VoiceContact]] = []
+        while hour < over and hour < end:
+            for raw in demo_voice_raw(hour):
+                stamp = parse_ts(raw[field])
+                if stamp is not None and start <= stamp < end:
+                    matched.append((stamp, parse_voice_contact(raw)))
+            hour += timedelta(hours=1)
+        found = [contact for _stamp, contact in sorted(matched, key=lambda pair: pair[0])]
+        for contact in found:
+            if contact.reached_agent:
+                _store_recording(contact)
+        return found
 
     # Demo and test helpers: what an agent in the Connect CCP would do.
     def connect_agent(self, contact_id: str, user_id: str, at: datetime) -> None:

@@ -3,7 +3,8 @@
 AWS resources: the bucket `settings.AWS_STORAGE_BUCKET_NAME` in `settings.AWS_REGION`, with
 default encryption on (we also ask for SSE-S3 per object) and no public access.
 IAM actions on `arn:aws:s3:::<bucket>/*`: s3:PutObject, s3:GetObject (presigned URLs are signed
-with the caller's credentials, so the signer needs GetObject too), s3:DeleteObject (retention).
+with the caller's credentials, so the signer needs GetObject too), s3:DeleteObject (retention);
+on `arn:aws:s3:::<bucket>`: s3:ListBucket (finding Connect call recordings by key prefix).
 
 `AICC_STORAGE=s3` selects `AwsFiles` here, and `django_storages_setting()` gives the STORAGES
 "default" entry that routes Django FileFields through django-storages to the same bucket.
@@ -39,6 +40,7 @@ class FileStore(Protocol):
     def read(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def presigned_url(self, key: str, *, expires_in: int = DEFAULT_EXPIRY_SECONDS) -> str: ...
+    def list_keys(self, prefix: str) -> list[str]: ...
 
 
 def transcript_key(conversation_id: int, started: datetime) -> str:
@@ -95,6 +97,17 @@ class AwsFiles:
         return self._call("generate_presigned_url", "get_object",
                           Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in)
 
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every key starting with `prefix`, sorted (S3 lists keys in UTF-8 binary order)."""
+        keys: list[str] = []
+        params: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
+        while True:
+            page = self._call("list_objects_v2", **params)
+            keys += [obj["Key"] for obj in page.get("Contents") or []]
+            if not page.get("IsTruncated"):
+                return keys
+            params["ContinuationToken"] = page["NextContinuationToken"]
+
 
 class LocalFiles:
     """Under MEDIA_ROOT/files; URLs carry a signed, expiring token (`verify_token`)."""
@@ -119,6 +132,17 @@ class LocalFiles:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def list_keys(self, prefix: str) -> list[str]:
+        # A prefix may end inside a file name ("…/<contact id>_"): walk its folder, then filter.
+        folder = self._path(prefix)
+        if prefix and not prefix.endswith("/"):
+            folder = folder.parent
+        if not folder.is_dir():
+            return []
+        root = self.root.resolve()
+        keys = (path.relative_to(root).as_posix() for path in folder.rglob("*") if path.is_file())
+        return sorted(key for key in keys if key.startswith(prefix))
 
     def presigned_url(self, key: str, *, expires_in: int = DEFAULT_EXPIRY_SECONDS) -> str:
         token = signing.dumps({"key": key, "ttl": expires_in}, salt=_SALT)
