@@ -8,24 +8,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aicc.settings")
 # Django must be set up before the consumers (and their models) are imported.
 django_asgi_app = get_asgi_application()
 
-# Servers load the Korean analyser (~0.5 GiB, seconds) before the first request, so no customer
-# waits for it; management commands import neither entry point and stay light.
-from apps.nlu.morph import warm_up  # noqa: E402
+from django.conf import settings  # noqa: E402
 
-warm_up()
+# Servers that run the bot load the Korean analyser (~0.5 GiB, seconds) before the first request,
+# so no customer waits for it. Websocket-only processes (compose's `ws`: customers send through
+# the HTTP API and only listen here) skip it with AICC_WARM_NLU=false and stay small.
+if settings.AICC_WARM_NLU:
+    from apps.nlu.morph import warm_up
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+    warm_up()
 
-from apps.chat.routing import websocket_urlpatterns  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        # Origin must be an allowed host, so another site cannot open sockets with our cookies.
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
-)
+from apps.chat.routing import websocket_application  # noqa: E402
+
+# websocket_application checks Origin per route: the desk (cookie login) needs an allowed-host
+# Origin; the customer socket accepts a missing Origin only with valid channel-key credentials.
+application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})

@@ -134,11 +134,14 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Pub/sub: each process subscribes once and Redis pushes events to it. The list-based
+            # core layer polled one message at a time (four round trips each) and dropped replies
+            # when channels filled at 2,000 sockets (bench/ws_load.py). Delivery is at most once,
+            # which the clients already handle: they resync from history?after_seq=.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 # The default pool of 100 failed at 2,000 reconnecting sockets (DESIGN §12).
-                # redis-py 8 reads with a 5 s socket timeout, the same as channels_redis' 5 s
-                # BZPOPMIN: idle consumers crashed with TimeoutError. Keep reads above it.
+                # Keep reads above redis-py's blocking reads, and fail fast when Redis is down.
                 "hosts": [
                     {
                         "address": REDIS_URL,
@@ -147,14 +150,17 @@ if REDIS_URL:
                         "socket_connect_timeout": 2,  # a dead Redis fails fast, chat goes on
                     }
                 ],
-                "capacity": 1500,
-                "expiry": 30,
             },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Websocket consumers run database work on this many threads on PostgreSQL (SQLite keeps one);
+# keep DATABASE_POOL_MAX above it plus the HTTP threads of the same process.
+WS_DB_THREADS = env.int("WS_DB_THREADS", default=8)
+AICC_WARM_NLU = env.bool("AICC_WARM_NLU", default=True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

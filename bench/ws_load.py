@@ -13,6 +13,14 @@
    while they are down, reconnects all at once and resyncs each from history?after_seq=;
    reports time until all are back, handshake errors and conversations with a seq gap.
 Everything is bounded by --timeout seconds and stays on 127.0.0.1.
+
+The server runs as compose's `ws` service does: uvicorn with wsproto, no per-message deflate,
+the pub/sub channel layer, and AICC_WARM_NLU=false (customers send through the HTTP API, so a
+websocket-only process never loads the Korean analyser). Experiments:
+  --ws IMPL         uvicorn's websocket implementation (wsproto, websockets, websockets-sansio)
+  --db-threads N    WS_DB_THREADS (consumer database threads on PostgreSQL, default 8)
+  --warm-nlu        load the analyser at start like a process that also runs the bot
+Overrides live in a generated module in the run's temp dir, never in the project.
 """
 
 from __future__ import annotations
@@ -56,6 +64,8 @@ class Stats:
     sent: dict[str, float] = field(default_factory=dict)
     connect_errors: int = 0
     send_errors: int = 0
+    resync_errors: int = 0
+    resync_statuses: dict[int, int] = field(default_factory=dict)
 
 
 def log(text: str) -> None:
@@ -114,9 +124,30 @@ def _prepare(env: dict[str, str], sockets: int) -> tuple[list[Customer], list[tu
     return customers, desk
 
 
-def _start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+
+
+def _experiment(env: dict[str, str], tmp: Path, args: argparse.Namespace) -> str:
+    """Write the settings/ASGI overrides asked for into `tmp`; return the ASGI app path."""
+    app = "aicc.asgi:application"
+    overrides = ""
+    env["AICC_WARM_NLU"] = "true" if args.warm_nlu else "false"
+    if args.db_threads:
+        overrides += f"WS_DB_THREADS = {args.db_threads}\n"
+        env["DATABASE_POOL_MAX"] = str(args.db_threads + 12)
+    if overrides:
+        if not overrides.startswith("from aicc.settings"):
+            overrides = "from aicc.settings import *  # noqa: F403\n" + overrides
+        (tmp / "ws_bench_settings.py").write_text(overrides)
+        env["DJANGO_SETTINGS_MODULE"] = "ws_bench_settings"
+    sys.path.insert(0, str(tmp))  # _prepare sets Django up in this process too
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp), str(ROOT),
+                                                      env.get("PYTHONPATH", "")]))
+    return app
+
+
+def _start_server(env: dict[str, str], port: int, app: str, ws: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "aicc.asgi:application", "--host", "127.0.0.1",
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--ws", ws,
          "--port", str(port), "--no-access-log", "--log-level", "warning",
          "--ws-per-message-deflate", "false", "--backlog", "4096"],
         cwd=ROOT, env=env,
@@ -209,10 +240,21 @@ class Bench:
     async def resync(self, client: httpx.AsyncClient, c: Customer, gate: asyncio.Semaphore) -> int:
         async with gate:
             after = max(c.seen, default=0)
+            failures = 0
             while True:
                 r = await client.get(f"/api/chatbot/history/{c.session_id}",
                                      params={"user_id": c.user_id, "after_seq": after,
                                              "limit": 200})
+                if r.status_code != 200:
+                    # Counted and retried a few times, as the web chat would; never a crash.
+                    self.stats.resync_errors += 1
+                    self.stats.resync_statuses[r.status_code] = (
+                        self.stats.resync_statuses.get(r.status_code, 0) + 1)
+                    failures += 1
+                    if failures > 5:
+                        return -1
+                    await asyncio.sleep(0.5 * failures)
+                    continue
                 page = r.json()
                 c.seen.update(m["seq"] for m in page["messages"])
                 after = max(c.seen, default=0)
@@ -274,11 +316,15 @@ async def _main(args: argparse.Namespace, port: int, server: psutil.Process,
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
                                  headers={"X-Api-Key": KEY}, timeout=30) as client:
         last = await asyncio.gather(*(bench.resync(client, c, gate) for c in customers))
-    gaps = sum(1 for c, n in zip(customers, last, strict=True) if c.seen != set(range(1, n + 1)))
+    gaps = sum(1 for c, n in zip(customers, last, strict=True)
+               if n >= 0 and c.seen != set(range(1, n + 1)))
     result.update({
         "reconnect_all_back_s": round(back_s, 2), "reconnect_handshake_errors":
         bench.stats.connect_errors, "reconnect_not_back": len(pending),
         "outage_messages": len(outage), "seq_gaps_after_resync": gaps,
+        "resync_http_errors": bench.stats.resync_errors,
+        "resync_http_statuses": bench.stats.resync_statuses,
+        "resync_failed": sum(1 for n in last if n < 0),
         "rss_end_mib": round(server.memory_info().rss / 2**20, 1),
     })
     return result
@@ -291,6 +337,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--outage-messages", type=int, default=500)
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--warm-nlu", action="store_true",
+                        help="load the Korean analyser at start (a process that runs the bot)")
+    parser.add_argument("--ws", default="wsproto", help="uvicorn --ws implementation")
+    parser.add_argument("--db-threads", type=int, default=0,
+                        help="WS_DB_THREADS for the consumers (default: the project's)")
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -304,13 +355,14 @@ def main() -> None:
            # SQLite: keep the connection (one DB thread under ASGI); PostgreSQL: use the pool.
            "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "600"),
            "DATABASE_POOL": os.environ.get("DATABASE_POOL", "true")}
+    app = _experiment(env, tmp, args)
     customers, desk = _prepare(env, args.sockets)
     log(f"prepared {len(customers)} conversations in {env['DATABASE_URL'].split(':')[0]}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # run `finally`: stop the server
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = _start_server(env, port)
+    proc = _start_server(env, port, app, args.ws)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -323,6 +375,8 @@ def main() -> None:
         result = asyncio.run(asyncio.wait_for(
             _main(args, port, server, customers, desk), args.timeout))
         result["db"] = env["DATABASE_URL"].split(":")[0]
+        result.update(warm_nlu=args.warm_nlu, ws=args.ws,
+                      db_threads=args.db_threads or "default")
         print(json.dumps(result, ensure_ascii=False, indent=2))
     finally:
         proc.terminate()

@@ -16,7 +16,9 @@ case "$1" in
     ws)
         # Websockets under uvicorn (ASGI) with the psycopg pool (DATABASE_POOL=true): persistent
         # connections are unsafe under ASGI. No per-message deflate: it costs memory per socket.
-        exec uvicorn aicc.asgi:application --host 0.0.0.0 --port "${PORT:-8001}" \
+        # wsproto held 10,000 sockets in less memory than websockets (bench/ws_load.py).
+        ulimit -n 65536 2>/dev/null || true
+        exec uvicorn aicc.asgi:application --host 0.0.0.0 --port "${PORT:-8001}" --ws wsproto \
             --ws-per-message-deflate false --backlog 4096 --proxy-headers ;;
     worker)
         # One pool per queue in production (CELERY_QUEUES=realtime ...), see docs/operations.md.

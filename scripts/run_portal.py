@@ -48,6 +48,8 @@ def main() -> int:
             "--workers",
             "1",
             "--no-access-log",
+            "--ws",
+            "wsproto",
         ],
         "worker": [
             str(bin_dir / "celery"),

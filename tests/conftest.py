@@ -16,6 +16,16 @@ def _isolated_cache(settings):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _eager_celery(request, settings):
+    """Tasks run in the test's process whatever the broker: with REDIS_URL set (the PostgreSQL +
+    Redis run) a `.delay().get()` would otherwise wait for a worker that is not there. Tests of
+    the real worker (marker `worker`) and tests that turn eagerness off themselves opt out."""
+    if request.node.get_closest_marker("worker") is None:
+        settings.CELERY_TASK_ALWAYS_EAGER = True
+    yield
+
+
 @pytest.fixture
 def supervisor(db):
     return UserFactory(username="supervisor1", roles=[roles.SUPERVISOR])

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.agents.models import Agent, AgentState, Queue
 from apps.agents.routing import active_chats
-from apps.chat import events
+from apps.chat import broadcast, events
 from apps.chat.models import Conversation, ConversationState, Message, MessageSender
 from apps.chat.services import message_append
 from apps.core.exceptions import ApplicationError
@@ -25,12 +26,23 @@ from apps.customers.models import Customer
 CSAT_PROMPT = "상담이 종료되었습니다. 오늘 상담은 만족스러우셨나요? 1~5점으로 평가해 주세요."
 
 
-def _assigned_to(agent: Agent, conversation_id: int) -> Conversation:
-    conversation = (
-        Conversation.objects.select_for_update()
-        .filter(pk=conversation_id, agent=agent, state=ConversationState.ASSIGNED)
-        .first()
+def _assigned_to(
+    agent: Agent, conversation_id: int, client_message_id: str | None = None
+) -> Conversation:
+    """The agent's live chat, row-locked; `earlier_message_id` is set for a resent client id.
+
+    The resend probe rides along as a subquery: one round trip per reply instead of two on
+    the desk socket's hot path (issue 5 benchmark).
+    """
+    qs = Conversation.objects.select_for_update().filter(
+        pk=conversation_id, agent=agent, state=ConversationState.ASSIGNED
     )
+    if client_message_id:
+        earlier = Message.objects.filter(
+            conversation=OuterRef("pk"), client_message_id=client_message_id
+        ).values("pk")[:1]
+        qs = qs.annotate(earlier_message_id=Subquery(earlier))
+    conversation = qs.first()
     if conversation is None:
         raise ApplicationError(_("내게 배정된 진행 중인 대화가 아닙니다."), code="conflict")
     return conversation
@@ -42,18 +54,20 @@ def conversation_reply(
 ) -> Message:
     """An agent message to the customer; the first one stamps `first_agent_reply_at` (FRT)."""
     text = clean_message_text(text)
-    conversation = _assigned_to(agent, conversation_id)
-    if client_message_id:
-        earlier = conversation.messages.filter(client_message_id=client_message_id).first()
-        if earlier is not None:
-            return earlier  # a resent frame after a reconnect: store nothing new
+    conversation = _assigned_to(agent, conversation_id, client_message_id)
+    earlier_id = getattr(conversation, "earlier_message_id", None)
+    if earlier_id is not None:
+        # A resent frame after a reconnect: store nothing new.
+        return Message.objects.select_related("agent").get(pk=earlier_id)
     message = message_append(
         conversation=conversation, sender=MessageSender.AGENT, text=text, agent=agent,
         client_message_id=client_message_id or None,
     )
-    Conversation.objects.filter(pk=conversation.pk, first_agent_reply_at__isnull=True).update(
-        first_agent_reply_at=message.created_at
-    )
+    if conversation.first_agent_reply_at is None:
+        # Read under the row lock above: only the first reply pays for this UPDATE.
+        Conversation.objects.filter(pk=conversation.pk, first_agent_reply_at__isnull=True).update(
+            first_agent_reply_at=message.created_at
+        )
     return message
 
 
@@ -154,3 +168,80 @@ def crm_profile(conversation: Conversation) -> CrmCustomer | None:
     """The customer behind a chat: the linked profile, else the chat's user id as a CRM id."""
     crm_id = conversation.customer.crm_id if conversation.customer_id else conversation.user_id
     return get_crm().get_customer(crm_id)  # type: ignore[union-attr]
+
+
+# Supervisor intervention from the board (issue 7) ------------------------------------------
+
+
+def _supervisor_name(user: User) -> str:
+    agent = Agent.objects.filter(user_id=user.pk).first()
+    return agent.display_name if agent else user.get_username()
+
+
+@transaction.atomic
+def conversation_whisper(*, user: User, conversation_id: int, text: str) -> Message:
+    """A supervisor's note to the agent in a live chat: an internal message.
+
+    Internal messages reach the desk only: the customer socket drops them and the history API
+    filters them out (apps/chat/consumers.py, apps/chat/api/views.py).
+    """
+    text = clean_message_text(text, field="text")
+    conversation = (
+        Conversation.objects.select_for_update()
+        .filter(pk=conversation_id,
+                state__in=[ConversationState.QUEUED, ConversationState.ASSIGNED])
+        .first()
+    )
+    if conversation is None:
+        raise ApplicationError(_("진행 중인 대화에만 귓속말을 남길 수 있습니다."), code="conflict")
+    name = _supervisor_name(user)
+    return message_append(
+        conversation=conversation, sender=MessageSender.SYSTEM, is_internal=True,
+        text=_("[귓속말 · %(name)s] %(text)s") % {"name": name, "text": text},
+        payload={"whisper": {"user_id": user.pk, "name": name}},
+    )
+
+
+@transaction.atomic
+def conversation_take_over(*, user: User, conversation_id: int) -> Conversation:
+    """The supervisor's own Agent profile takes an ASSIGNED chat from its agent.
+
+    The previous agent's capacity frees (capacity counts ASSIGNED rows), routing may hand them
+    a waiting chat, and their desk hears `taken` on its agent group. An internal note records
+    who took the chat from whom.
+    """
+    new_agent = Agent.objects.filter(user_id=user.pk).first()
+    if new_agent is None:
+        raise ApplicationError(
+            _("상담원 프로필이 없는 감독자는 상담을 가져올 수 없습니다."), code="forbidden"
+        )
+    conversation = (
+        # of=("self",): PostgreSQL cannot lock the nullable side of the agent outer join.
+        Conversation.objects.select_for_update(of=("self",)).select_related("agent")
+        .filter(pk=conversation_id, state=ConversationState.ASSIGNED).first()
+    )
+    previous = conversation.agent if conversation else None
+    if conversation is None or previous is None:
+        raise ApplicationError(_("상담원이 진행 중인 대화만 가져올 수 있습니다."), code="conflict")
+    if previous.pk == new_agent.pk:
+        raise ApplicationError(_("이미 내가 진행 중인 대화입니다."), code="conflict")
+    # Conditional on the agent we read: a concurrent transfer or close makes this a no-op.
+    updated = Conversation.objects.filter(
+        pk=conversation_id, state=ConversationState.ASSIGNED, agent_id=previous.pk
+    ).update(agent=new_agent)
+    if not updated:
+        raise ApplicationError(_("대화 상태가 바뀌었습니다. 다시 시도해 주세요."), code="conflict")
+    conversation.agent = new_agent
+    by = new_agent.display_name
+    message_append(
+        conversation=conversation, sender=MessageSender.SYSTEM, is_internal=True,
+        text=_("[상담 인계] %(by)s 님이 %(previous)s 상담원에게서 상담을 가져왔습니다.")
+        % {"by": by, "previous": previous.display_name},
+        payload={"take_over": {"by_user": user.pk, "to_agent": new_agent.pk,
+                               "from_agent": previous.pk}},
+    )
+    previous_id = previous.pk
+    transaction.on_commit(lambda: events.conversation_changed(conversation_id))
+    transaction.on_commit(lambda: events.agent_released(previous_id))
+    transaction.on_commit(lambda: broadcast.conversation_taken(previous_id, conversation_id, by))
+    return conversation

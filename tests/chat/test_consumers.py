@@ -219,3 +219,136 @@ async def test_foreign_origins_are_refused(db):
     )
     connected, _ = await communicator.connect()
     assert not connected
+
+
+# Origin policy of the full websocket stack (apps/chat/routing.py) -----------------------------
+
+
+async def _full_stack(path: str, headers: list[tuple[bytes, bytes]]) -> tuple[bool, int | None]:
+    from apps.chat.routing import websocket_application
+
+    communicator = WebsocketCommunicator(websocket_application, path, headers=headers)
+    connected, code = await communicator.connect()
+    if connected:
+        await next_of(communicator, "ready")
+        await communicator.disconnect()
+    return connected, code
+
+
+def _credentials(conversation, key: str | None = None) -> str:
+    query = f"user_id={conversation.user_id}&session_id={conversation.session_id}"
+    return f"/ws/chat/?key={key}&{query}" if key else f"/ws/chat/?{query}"
+
+
+async def test_native_clients_without_origin_connect_with_a_valid_channel_key(queues, channel):
+    _, conversation = await _assigned_setup(queues, channel)
+    assert (await _full_stack(_credentials(conversation, channel[1]), []))[0]
+    # The key may travel as a header instead, out of URLs and access logs.
+    header = [(b"x-api-key", channel[1].encode())]
+    assert (await _full_stack(_credentials(conversation), header))[0]
+
+
+async def test_sockets_without_origin_and_a_wrong_key_are_refused(queues, channel):
+    _, conversation = await _assigned_setup(queues, channel)
+    assert await _full_stack(_credentials(conversation, "aicc_wrong"), []) == (False, 4401)
+
+
+async def test_sockets_without_origin_must_authenticate_in_the_handshake(db):
+    # The auth-frame flow (accept first, credentials later) stays for browsers only.
+    assert await _full_stack("/ws/chat/", []) == (False, 4403)
+
+
+async def test_browser_origins_are_checked_even_with_a_valid_key(queues, channel):
+    _, conversation = await _assigned_setup(queues, channel)
+    path = _credentials(conversation, channel[1])
+    assert not (await _full_stack(path, [(b"origin", b"https://evil.example")]))[0]
+    assert (await _full_stack(path, [(b"origin", b"http://localhost")]))[0]
+
+
+async def test_desk_sockets_need_an_allowed_origin(queues):
+    from apps.chat.routing import websocket_application
+
+    communicator = WebsocketCommunicator(websocket_application, "/ws/desk/")
+    assert not (await communicator.connect())[0]
+    # With an allowed Origin the handshake reaches the cookie check (no session: 4401).
+    communicator = WebsocketCommunicator(
+        websocket_application, "/ws/desk/", headers=[(b"origin", b"http://localhost")]
+    )
+    assert await communicator.connect() == (False, 4401)
+
+
+# Broadcast from the event loop (issue 5 benchmark) --------------------------------------------
+
+
+async def test_socket_replies_are_broadcast_from_the_event_loop(queues, channel, monkeypatch):
+    """The database thread never sends to Redis itself: that would stall every other socket."""
+    from apps.chat import broadcast
+
+    def no_sync_sends(*args, **kwargs):
+        raise AssertionError("group_send from the database thread")
+
+    monkeypatch.setattr(broadcast, "async_to_sync", no_sync_sends)
+    agent, conversation = await _assigned_setup(queues, channel)
+    customer = await customer_socket(channel[1], conversation)
+    assert (await customer.connect())[0]
+    await next_of(customer, "ready")
+    desk = await desk_socket(agent.user, conversation.pk)
+    assert (await desk.connect())[0]
+    await next_of(desk, "joined")
+    await desk.send_json_to({"type": "send", "text": "곧 확인해 드릴게요", "client_id": "b1"})
+    sent = await next_of(desk, "sent")
+    assert (await next_of(customer, "message"))["message"]["seq"] == sent["seq"]
+    # The agent's own desk gets the message on the conversation group, and no unread mark.
+    assert (await next_of(desk, "message"))["message"]["seq"] == sent["seq"]
+    assert await desk.receive_nothing(timeout=0.2)
+    await customer.send_json_to({"type": "message", "text": "네 감사합니다", "client_id": "c1"})
+    await next_of(customer, "sent")
+    frame = await next_of(desk, "message")
+    assert frame["message"]["sender"] == MessageSender.CUSTOMER
+    await desk.disconnect()
+    await customer.disconnect()
+
+
+async def test_only_customer_messages_send_an_unread_mark(queues, channel):
+    from apps.chat import broadcast
+
+    agent, conversation = await _assigned_setup(queues, channel)
+
+    @database_sync_to_async
+    def groups_of_reply_and_customer_message():
+        with broadcast.deferred() as reply:
+            conversation_reply(agent=agent, conversation_id=conversation.pk, text="안내")
+        with broadcast.deferred() as incoming:
+            chat_receive(
+                channel_key=channel[0],
+                user_id=conversation.user_id,
+                text="문의",
+                session_id=str(conversation.session_id),
+            )
+        return [g for g, _ in reply], [g for g, _ in incoming]
+
+    reply, incoming = await groups_of_reply_and_customer_message()
+    conv, mine = broadcast.conv_group(conversation.pk), broadcast.agent_group(agent.pk)
+    assert reply == [conv]
+    assert conv in incoming and mine in incoming
+
+
+async def test_channel_layer_calls_wait_for_a_free_slot(monkeypatch):
+    """A reconnect storm queues its group_add/group_discard calls instead of failing them."""
+    import asyncio
+
+    from apps.chat import broadcast
+
+    class Layer:
+        running = peak = 0
+
+        async def group_add(self, group, channel_name):
+            Layer.running += 1
+            Layer.peak = max(Layer.peak, Layer.running)
+            await asyncio.sleep(0.01)
+            Layer.running -= 1
+
+    monkeypatch.setattr(broadcast, "LAYER_CONCURRENCY", 3)
+    monkeypatch.setattr(broadcast, "get_channel_layer", Layer)
+    await asyncio.gather(*(broadcast.group_add("conv-1", f"c{i}") for i in range(20)))
+    assert Layer.peak == 3
