@@ -292,7 +292,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # the longest task plus any retry countdown, or a running task is handed out twice (tasks are
 # idempotent, so that costs work, not correctness); the worker CI test sets a few seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # A running worker scans for expired unacked tasks every interval x throttle seconds (kombu
+    # default 10 x 10); the worker CI test, with a 4-second visibility timeout, scans every 10 s.
+    "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=10),
 }
 CELERY_TASK_TIME_LIMIT = 30 * 60  # a hung AWS call must not hold a worker slot forever
 # Queues: realtime (15-second metrics, escalations, notifications) must never wait behind a

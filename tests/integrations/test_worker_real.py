@@ -37,6 +37,7 @@ def worker_env(tmp_path_factory) -> dict[str, str]:
     db = tmp_path_factory.mktemp("worker") / "db.sqlite3"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "REDIS_URL": BROKER,
            "CELERY_BROKER_URL": BROKER, "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+           "CELERY_UNACKED_RESTORE_THROTTLE": "1",
            "DJANGO_SETTINGS_MODULE": "aicc.settings", "AICC_DB_FILE": str(db)}
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
                    env=env, check=True, timeout=300)
