@@ -39,12 +39,13 @@ typecheck: install
 schema: install
 	$(PY) manage.py spectacular --file schema.yml --validate --fail-on-warn
 
-# The Lex code-hook Lambda: one file, stdlib + boto3 (in the Lambda runtime), handler
-# lambda_handler.handler. Upload var/lambda.zip (docs/operations.md).
+# The Lex code-hook Lambda: one file, stdlib + boto3 (in the Lambda runtime), packed as
+# lambda_handler.py so the handler is lambda_handler.handler. Upload var/lambda.zip
+# (docs/operations.md). The source lives with the other boto3 code in apps/integrations/aws/.
 lambda-zip:
 	mkdir -p var
 	rm -f var/lambda.zip
-	$(PYTHON) -m zipfile -c var/lambda.zip aicc/lambda_handler.py
+	$(PYTHON) -c "import zipfile; zipfile.ZipFile('var/lambda.zip', 'w').write('apps/integrations/aws/lex_code_hook.py', 'lambda_handler.py')"
 	$(PYTHON) -m zipfile -l var/lambda.zip
 
 clean:

@@ -358,8 +358,8 @@ CONNECT_RECORDINGS_PREFIX = env(
 )
 # "django" sends e-mail through EMAIL_URL even on AWS; empty means SES with AICC_AWS_BACKEND=aws.
 AICC_EMAIL_VIA = env("AICC_EMAIL_VIA", default="")
-# DynamoDB table the Lex code-hook Lambda (aicc/lambda_handler.py) answers from, keyed by
-# intent code; empty = no mirror. CloudWatch custom metrics every minute when enabled.
+# DynamoDB table the Lex code-hook Lambda (apps/integrations/aws/lex_code_hook.py) answers from,
+# keyed by intent code; empty = no mirror. CloudWatch custom metrics every minute when enabled.
 AICC_DYNAMODB_TABLE = env("AICC_DYNAMODB_TABLE", default="")
 AICC_CLOUDWATCH_ENABLED = env.bool("AICC_CLOUDWATCH_ENABLED", default=False)
 AICC_CLOUDWATCH_NAMESPACE = env("AICC_CLOUDWATCH_NAMESPACE", default="AICC")

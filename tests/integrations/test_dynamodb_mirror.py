@@ -15,10 +15,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from moto import mock_aws
 
-from aicc import lambda_handler
 from apps.faqs.models import Faq, FaqStatus
 from apps.faqs.services import faq_archive, faq_publish
 from apps.integrations.aws import _client
+from apps.integrations.aws import lex_code_hook as lambda_handler
 from apps.integrations.aws.dynamodb import AwsContentTable, ContentItem, local_content_table
 from apps.integrations.services.content_mirror import content_mirror_resync
 from apps.integrations.tasks import dynamodb_mirror_faq

@@ -4,7 +4,7 @@ AWS resources: the table `settings.AICC_DYNAMODB_TABLE` in `settings.AWS_REGION`
 `intent_code` (S), on-demand capacity. `create_table` makes it for a first deployment.
 IAM actions for the portal: dynamodb:PutItem, dynamodb:DeleteItem, dynamodb:Scan (resync),
 dynamodb:DescribeTable and dynamodb:CreateTable (only for `sync_dynamodb --create-table`).
-The Lambda needs only dynamodb:GetItem (aicc/lambda_handler.py).
+The Lambda (lex_code_hook.py, zipped as lambda_handler.py) needs only dynamodb:GetItem.
 
 Items (`ContentItem`): intent_code, kind ("faq" | "scenario"), text, source_id, optional
 valid_from / valid_until (ISO 8601, the Lambda checks them), updated_at.
