@@ -7,7 +7,8 @@ conversation it works on calls `bind_conversation(id)` (or passes `extra={"conve
 ...}`); Celery tasks get the task id as request id and their `conversation_id` argument bound.
 
 `ContextFilter` masks PII in the message (apps.core.pii, the same masks as the chat log), and
-`JsonFormatter` writes one JSON object per line (settings.LOGGING, AICC_LOG_FORMAT=json).
+`JsonFormatter` writes one JSON object per line (AICC_LOG_FORMAT=json); `logging_config` wires
+them into settings.LOGGING.
 """
 
 from __future__ import annotations
@@ -28,15 +29,14 @@ from apps.core.pii import mask_pii
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
+    from sentry_sdk.types import Event, Hint
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client-supplied id is echoed into logs and headers: accept only a short, plain token.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 request_id_var: ContextVar[str | None] = ContextVar("aicc_request_id", default=None)
-conversation_id_var: ContextVar[int | str | None] = ContextVar(
-    "aicc_conversation_id", default=None
-)
+conversation_id_var: ContextVar[int | str | None] = ContextVar("aicc_conversation_id", default=None)
 
 # Attributes every LogRecord has; anything else on a record came in through `extra=`.
 _RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -98,12 +98,10 @@ class ContextFilter(logging.Filter):
         # django.request logs 4xx/5xx after the middleware returned; it passes the request.
         request = getattr(record, "request", None)
         if getattr(record, "request_id", None) is None:
-            record.request_id = (
-                getattr(request, "request_id", None) or request_id_var.get() or "-"
-            )
+            record.request_id = getattr(request, "request_id", None) or request_id_var.get() or "-"
         if getattr(record, "conversation_id", None) is None:
-            record.conversation_id = (
-                conversation_id_var.get() or getattr(request, "conversation_id", None)
+            record.conversation_id = conversation_id_var.get() or getattr(
+                request, "conversation_id", None
             )
         try:
             message = record.getMessage()
@@ -144,13 +142,59 @@ def _mask_deep(value: Any) -> Any:
     return value
 
 
-def sentry_before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+def sentry_before_send(event: Event, hint: Hint) -> Event:
     """Mask every string of a Sentry event: messages, exception values, breadcrumbs, locals."""
     return _mask_deep(event)
 
 
-# Celery: the task id is the request id of everything a task logs (workers configure logging
-# through settings.LOGGING, which imports this module, so the receivers are connected there).
+def init_sentry(
+    *, dsn: str, environment: str, release: str | None, traces_sample_rate: float
+) -> None:
+    """Report errors to Sentry (settings, when SENTRY_DSN is set).
+
+    Events carry no default PII and pass the same masking as the log lines.
+    """
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        release=release,
+        send_default_pii=False,
+        before_send=sentry_before_send,
+        traces_sample_rate=traces_sample_rate,
+    )
+
+
+def logging_config(*, level: str, log_format: str) -> dict[str, Any]:
+    """settings.LOGGING: one line per record on stderr, a JSON object when log_format is "json".
+
+    The JSON lines carry request_id and conversation_id, ready for CloudWatch Logs (awslogs
+    driver or the CloudWatch agent). Personal data is masked in both formats (ContextFilter).
+    """
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"context": {"()": "aicc.logging.ContextFilter"}},
+        "formatters": {
+            "json": {"()": "aicc.logging.JsonFormatter"},
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "filters": ["context"],
+                "formatter": "json" if log_format == "json" else "text",
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        # axes logs its banner and every failed login at INFO; the lockout itself is a WARNING.
+        "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    }
+
+
+# Celery: the task id is the request id of everything a task logs (settings.py imports this
+# module for LOGGING, so every process that loads the settings has the receivers connected).
 _task_tokens: dict[str, tuple] = {}
 
 

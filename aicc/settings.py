@@ -11,8 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
+
+from aicc import security
+from aicc.logging import init_sentry, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -227,23 +229,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-# Content-Security-Policy (django-csp 4): scripts only from this origin, so an injected
-# <script> or on*= handler in customer text cannot run even if escaping were ever missed.
-# Styles allow inline: Swagger UI and htmx inject <style>; CSS cannot run code.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [SELF],
-        "script-src": [SELF],
-        "style-src": [SELF, UNSAFE_INLINE],
-        "img-src": [SELF, "data:"],
-        "font-src": [SELF, "data:"],
-        "connect-src": [SELF],
-        "object-src": [NONE],
-        "base-uri": [SELF],
-        "form-action": [SELF],
-        "frame-ancestors": [NONE],
-    },
-}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": security.CSP_DIRECTIVES}  # django-csp 4
 # Sites allowed to frame the customer chat (/chat/?embed=1, loaded by static/js/widget.js). That
 # page holds no staff data, so the default lets any site embed it; list your sites in production.
 AICC_WIDGET_ORIGINS = env.list("AICC_WIDGET_ORIGINS", default=["*"])
@@ -353,9 +339,7 @@ CONNECT_REQUESTS_PER_SECOND = env.float("CONNECT_REQUESTS_PER_SECOND", default=2
 CONNECT_SYNC_LOCAL = env.bool("CONNECT_SYNC_LOCAL", default=False)
 # Where the Connect instance stores call recordings inside AWS_STORAGE_BUCKET_NAME (the bucket the
 # QA page presigns playback URLs for): <prefix>/YYYY/MM/DD/<contactId>_<timestamp>.wav.
-CONNECT_RECORDINGS_PREFIX = env(
-    "CONNECT_RECORDINGS_PREFIX", default="connect/aicc/CallRecordings"
-)
+CONNECT_RECORDINGS_PREFIX = env("CONNECT_RECORDINGS_PREFIX", default="connect/aicc/CallRecordings")
 # "django" sends e-mail through EMAIL_URL even on AWS; empty means SES with AICC_AWS_BACKEND=aws.
 AICC_EMAIL_VIA = env("AICC_EMAIL_VIA", default="")
 # DynamoDB table the Lex code-hook Lambda (apps/integrations/aws/lex_code_hook.py) answers from,
@@ -389,42 +373,16 @@ if AICC_STORAGE == "s3":
     }
 AICC_DEMO_PASSWORD = env("AICC_DEMO_PASSWORD", default="aicc-demo-2026")
 
-# Logging: one line per record on stderr; AICC_LOG_FORMAT=json (the compose default) writes one
-# JSON object per line with request_id and conversation_id, ready for CloudWatch Logs (awslogs
-# driver or the CloudWatch agent). Personal data is masked in both formats (aicc/logging.py).
+# Logging: text lines on stderr, or JSON lines for CloudWatch with AICC_LOG_FORMAT=json (the
+# compose default); Sentry only when a DSN is given. Both mask personal data (aicc/logging.py).
 AICC_LOG_FORMAT = env("AICC_LOG_FORMAT", default="text")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"context": {"()": "aicc.logging.ContextFilter"}},
-    "formatters": {
-        "json": {"()": "aicc.logging.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "filters": ["context"],
-            "formatter": "json" if AICC_LOG_FORMAT == "json" else "text",
-        }
-    },
-    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    # axes logs its banner and every failed login at INFO; the lockout itself is a WARNING.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
-}
-# Sentry only when a DSN is given; events carry no default PII and pass the same masking.
+LOGGING = logging_config(level=env("DJANGO_LOG_LEVEL", default="INFO"), log_format=AICC_LOG_FORMAT)
 SENTRY_DSN = env("SENTRY_DSN", default="")
 if SENTRY_DSN:
-    import sentry_sdk
-
-    from aicc.logging import sentry_before_send
-
-    sentry_sdk.init(
+    init_sentry(
         dsn=SENTRY_DSN,
         environment=env("SENTRY_ENVIRONMENT", default="production"),
         release=env("AICC_RELEASE", default=None),
-        send_default_pii=False,
-        before_send=sentry_before_send,
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 # Extra phrases that hand a customer to a person, on top of the built-in Korean ones.

@@ -248,13 +248,13 @@ def _get(client: Any, url: str, params: dict | None = None) -> Callable[[], None
 
 def rollup(days: int) -> None:
     """Backfill the roll-ups the scheduled task would have kept (days done already skipped)."""
-    from apps.reports import kpis, services
+    from apps.reports import kpis, rollups, services
 
     if days <= 0:
         return
     last = datetime.now(kpis.SEOUL).date() - timedelta(days=1)
     first = last - timedelta(days=days - 1)
-    done = kpis.rolled_up_days(first, last)
+    done = rollups.rolled_up_days(first, last)
     todo = [d for d in kpis.days_between(first, last) if d not in done]
     t = time.perf_counter()
     for day in todo:
@@ -266,7 +266,7 @@ def _live_only() -> Any:
     """Roll-ups ignored: every day aggregated from conversations, as before roll-ups existed."""
     from unittest import mock
 
-    return mock.patch("apps.reports.kpis.rolled_up_days", lambda *a, **k: set())
+    return mock.patch("apps.reports.rollups.rolled_up_days", lambda *a, **k: set())
 
 
 def measure(runs: int) -> None:

@@ -19,6 +19,7 @@ row is locked:
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -67,11 +68,12 @@ def active_chats(agent_id: int) -> int:
     return Conversation.objects.filter(agent_id=agent_id, state=ConversationState.ASSIGNED).count()
 
 
-def _candidates(queue: Queue) -> list[Agent]:
+def _candidates(queue: Queue) -> Sequence[Agent]:  # Agents annotated with `active`
     agents = (
         Agent.objects.filter(state=AgentState.AVAILABLE, queues=queue)
-        .annotate(active=Count("conversations",
-                               filter=Q(conversations__state=ConversationState.ASSIGNED)))
+        .annotate(
+            active=Count("conversations", filter=Q(conversations__state=ConversationState.ASSIGNED))
+        )
         .filter(active__lt=F("capacity"))
     )
     needed = set(queue.skills or [])
@@ -97,7 +99,9 @@ def _assign(conversation: Conversation, agent: Agent, now: datetime) -> bool:
     Agent.objects.filter(pk=agent.pk).update(last_assigned_at=now)
     conversation.refresh_from_db()
     message_append(
-        conversation=conversation, sender=MessageSender.SYSTEM, agent=agent,
+        conversation=conversation,
+        sender=MessageSender.SYSTEM,
+        agent=agent,
         text=_("%(name)s 상담원이 연결되었습니다.") % {"name": agent.display_name},
     )
     conversation_id = conversation.pk
@@ -164,16 +168,18 @@ def routing_pick(*, agent: Agent, conversation_id: int) -> Conversation:
         pk=conversation_id, state=ConversationState.QUEUED, queue__agents=agent
     ).first()
     if conversation is None:
-        raise ApplicationError(_("이미 다른 상담원이 받았거나 대기 중이 아닌 대화입니다."),
-                               code="conflict")
+        raise ApplicationError(
+            _("이미 다른 상담원이 받았거나 대기 중이 아닌 대화입니다."), code="conflict"
+        )
     locked = _lock_agent(agent.pk)
     if locked is None or locked.state == AgentState.OFFLINE:
         raise ApplicationError(_("오프라인 상태에서는 상담을 받을 수 없습니다."), code="conflict")
     if active_chats(agent.pk) >= locked.capacity:
         raise ApplicationError(_("동시 상담 한도에 도달했습니다."), code="conflict")
     if not _assign(conversation, locked, timezone.now()):
-        raise ApplicationError(_("이미 다른 상담원이 받았거나 대기 중이 아닌 대화입니다."),
-                               code="conflict")
+        raise ApplicationError(
+            _("이미 다른 상담원이 받았거나 대기 중이 아닌 대화입니다."), code="conflict"
+        )
     return conversation
 
 

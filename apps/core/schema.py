@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
-from rest_framework.serializers import BaseSerializer
+from drf_spectacular.utils import Direction
+from rest_framework.serializers import Serializer
 
 
 class AutoSchema(BaseAutoSchema):
     """Names nested Input/Output serializers after their API (`ChatMessageApi.InputSerializer`
     becomes `ChatMessageInput`), so one-APIView-per-operation does not collide in components."""
 
-    def get_serializer_name(self, serializer: BaseSerializer, direction: str) -> str:
+    def get_serializer_name(self, serializer: Serializer, direction: Direction) -> str:
         qualname = type(serializer).__qualname__
         if "." not in qualname:
             return super().get_serializer_name(serializer, direction)

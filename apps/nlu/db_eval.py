@@ -82,8 +82,12 @@ def evaluate_live_faqs(top_pairs: int = 10) -> dict[str, Any]:
         "p95_ms": _percentile_ms(latencies, 95),
         "build_s": round(builds, 3),
         "confusable_pairs": [
-            {"a": questions.get(a, a), "b": questions.get(b, b), "count": count,
-             "example": examples[(a, b)]}
+            {
+                "a": questions.get(a, a),
+                "b": questions.get(b, b),
+                "count": count,
+                "example": examples[(a, b)],
+            }
             for (a, b), count in confusions.most_common(top_pairs)
         ],
     }
@@ -97,4 +101,3 @@ def _confused_with(label: str, ranked: list) -> str | None:
     if len(ranked) > 1 and ranked[0].score - ranked[1].score < NEAR_TIE:
         return ranked[1].key
     return None
-

@@ -94,7 +94,10 @@ def build_bot_index() -> BotIndex:
     documents = faq_docs + scenario_documents()
     index = Index.build(documents) if documents else EmptyIndex()
     return BotIndex(
-        index=index, stamp=stamp, next_boundary=_next_boundary(), channels=channels,
+        index=index,
+        stamp=stamp,
+        next_boundary=_next_boundary(),
+        channels=channels,
         labels={doc.key: doc.label for doc in documents},
     )
 

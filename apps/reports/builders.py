@@ -20,7 +20,7 @@ from apps.agents.models import Agent
 from apps.chat.models import Message, MessageSender
 from apps.evaluations.models import Evaluation, EvaluationStatus
 from apps.faqs.models import Faq
-from apps.reports import kpis
+from apps.reports import kpis, rollups
 from apps.reports.kpis import Kpis
 from apps.reports.models import ReportKind
 
@@ -66,14 +66,14 @@ def _kpi_cells(k: Kpis) -> list[Any]:
 
 
 def daily_kpi(first: date, last: date) -> Table:
-    grouped, total = kpis.compute_report(first, last, "day")
+    grouped, total = rollups.compute_report(first, last, "day")
     rows = [[day.isoformat(), *_kpi_cells(k)] for day, k in grouped]
     rows.append(["합계", *_kpi_cells(total)])
     return ["일자", *KPI_HEADERS], rows
 
 
 def agent_performance(first: date, last: date) -> Table:
-    grouped = [(pk, k) for pk, k in kpis.compute_grouped(first, last, "agent") if pk is not None]
+    grouped = [(pk, k) for pk, k in rollups.compute_grouped(first, last, "agent") if pk is not None]
     agents = Agent.objects.select_related("team").in_bulk([pk for pk, _ in grouped])
     rows = []
     for pk, k in grouped:
@@ -99,15 +99,23 @@ def faq_effectiveness(first: date, last: date) -> Table:
         .order_by()
     )
     # Sorted here: SQLite refuses ORDER BY on a FILTERed aggregate; one row per FAQ anyway.
-    stats = sorted(stats, key=lambda r: (-r["hits"], r["faq_id"]))
-    faqs = Faq.objects.filter(pk__in=[r["faq_id"] for r in stats])
+    ranked = sorted(stats, key=lambda r: (-r["hits"], r["faq_id"]))
+    faqs = Faq.objects.filter(pk__in=[r["faq_id"] for r in ranked])
     questions = dict(faqs.values_list("pk", "question"))
     rows: list[list[Any]] = []
-    for r in stats:
+    for r in ranked:
         votes = r["votes_up"] + r["votes_down"]
         share = round(r["votes_up"] * 100 / votes, 2) if votes else None
-        rows.append([r["faq_id"], questions.get(r["faq_id"], ""), r["hits"], r["votes_up"],
-                     r["votes_down"], share])
+        rows.append(
+            [
+                r["faq_id"],
+                questions.get(r["faq_id"], ""),
+                r["hits"],
+                r["votes_up"],
+                r["votes_down"],
+                share,
+            ]
+        )
     fallbacks = bot.filter(next_action="FALLBACK").count()
     rows.append(["", "폴백(답변하지 못함)", fallbacks, None, None, None])
     return ["FAQ ID", "질문", "답변 횟수", "도움 됨", "도움 안 됨", "도움 비율(%)"], rows
@@ -130,8 +138,14 @@ def qa_summary(first: date, last: date) -> Table:
         .order_by("agent__display_name")
     )
     rows = [
-        [r["agent__display_name"], r["n"], round(float(r["mean"]), 2), float(r["low"]),
-         float(r["high"]), r["disputes"]]
+        [
+            r["agent__display_name"],
+            r["n"],
+            round(float(r["mean"]), 2),
+            float(r["low"]),
+            float(r["high"]),
+            r["disputes"],
+        ]
         for r in stats
     ]
     return ["상담원", "평가 수", "평균 점수", "최저 점수", "최고 점수", "이의 제기 중"], rows

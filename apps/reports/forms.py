@@ -23,7 +23,8 @@ class PeriodForm(forms.Form):
     date_to = forms.DateField(label=_("종료일"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean() returns; its stub says it may be None
         first, last = data.get("date_from"), data.get("date_to")
         if first and last:
             if first > last:

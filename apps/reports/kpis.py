@@ -1,20 +1,10 @@
 """KPIs of DESIGN §3 as database aggregates over conversation timestamps.
 
-Every figure is computed from additive sums and counts (`_sums`): ratios and means are divided
-only at the end (`_to_kpis`). The sums of a window come from one aggregate query over the
-conversations (by `started_at`), or, for complete past days, from the daily roll-up tables
-(models.KpiDaily, OccupancyDaily) kept by the `reports.rollup_kpis` task. Adding roll-up rows
-and live sums gives exactly the live figures, so a 30-day report sums ~23,000 roll-up rows
-instead of 82,000 conversations with a 7-day FCR probe each (bench/reports.py: ~40 ms vs 3.6 s).
-
-Which days come from roll-ups (`rolled_up_days`): those rolled up with the same SLA threshold
-after the day had ended. Today is always live. A rolled-up day lags the live figure by at most
-the roll-up schedule for what changes after the day (a customer's repeat contact within
-FCR_DAYS, a late CSAT, a chat closed after midnight): the hourly task refreshes yesterday and
-the nightly one every day of the last ROLLUP_HORIZON_DAYS (see services.kpi_rollup_due).
-QA scores always come live from the (small) evaluation table: evaluations arrive weeks later.
-Roll-ups outlive the conversations the retention purge deletes; re-running a backfill
-(`manage.py rollup_kpis`) over a purged range would replace them with what is left.
+Every figure is computed from additive sums and counts (`sum_aggregates`): ratios and means are
+divided only at the end (`to_kpis`). Here the sums of a window come live, from one aggregate
+query over the conversations (by `started_at`), and occupancy from agent states and chat
+intervals. Because sums add, rollups.py keeps them per day and reports over past days
+(compute_period, compute_report) read them there.
 """
 
 from __future__ import annotations
@@ -43,14 +33,13 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.agents.models import Agent, AgentState, AgentStateChange, Queue, Team
 from apps.chat.models import Conversation, ConversationState
 from apps.evaluations.models import Evaluation, EvaluationStatus
-from apps.reports.models import KpiDaily, KpiRollupDay, OccupancyDaily
 
 FCR_DAYS = 7
 SLA_SECONDS = 60
@@ -61,14 +50,10 @@ QA_STATUSES = [
     EvaluationStatus.DISPUTED,
     EvaluationStatus.RESOLVED,
 ]
-# Grouping name -> conversation field it groups on (day is computed, see _group_key).
-GROUPINGS = {"day": "day", "queue": "queue_id", "team": "agent__team_id", "agent": "agent_id"}
 STAFFED_STATES = [AgentState.AVAILABLE, AgentState.BUSY]
 # Chats are assumed to last under this long: it bounds the occupancy scan to the indexed
 # started_at instead of every conversation ever assigned (bench/reports.py).
 MAX_CHAT = timedelta(days=1)
-# A day's figures can change until its last chat closed (MAX_CHAT) plus FCR_DAYS later.
-ROLLUP_HORIZON_DAYS = FCR_DAYS + MAX_CHAT.days + 1
 
 
 @dataclass
@@ -107,6 +92,10 @@ def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return start, datetime.combine(last + timedelta(days=1), time.min, tzinfo=SEOUL)
 
 
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 def window(start: datetime, end: datetime) -> QuerySet[Conversation]:
     return Conversation.objects.filter(started_at__gte=start, started_at__lt=end)
 
@@ -126,9 +115,25 @@ def _repeat_contact() -> Exists:
 Sums = dict[str, Any]
 DURATION_SUMS = ("asa_sum", "frt_sum", "talk_sum")
 SUM_FIELDS = (
-    "total", "contained", "queued", "assigned", "within_sla", "abandoned", "abandoned_late",
-    "closed", "repeat", "csat_n", "csat_top", "csat_sum", "asa_n", "asa_sum", "frt_n", "frt_sum",
-    "handled", "talk_sum", "wrapup_sum",
+    "total",
+    "contained",
+    "queued",
+    "assigned",
+    "within_sla",
+    "abandoned",
+    "abandoned_late",
+    "closed",
+    "repeat",
+    "csat_n",
+    "csat_top",
+    "csat_sum",
+    "asa_n",
+    "asa_sum",
+    "frt_n",
+    "frt_sum",
+    "handled",
+    "talk_sum",
+    "wrapup_sum",
 )
 
 
@@ -136,7 +141,7 @@ def _sum_duration(end: str, start: str, condition: Q) -> Sum:
     return Sum(_duration(end, start), filter=condition, output_field=DurationField())
 
 
-def _sums(sla_seconds: int) -> dict[str, Any]:
+def sum_aggregates(sla_seconds: int) -> dict[str, Any]:
     """Aggregates over conversations, one per KpiDaily column: counts and sums only."""
     sla = timedelta(seconds=sla_seconds)
     closed = ConversationState.CLOSED
@@ -170,28 +175,21 @@ def _sums(sla_seconds: int) -> dict[str, Any]:
     }
 
 
-# Adding KpiDaily rows up: the same names, so roll-up and live rows merge field by field.
-ROLLUP_SUMS = {
-    name: Sum(name, output_field=DurationField()) if name in DURATION_SUMS else Sum(name)
-    for name in SUM_FIELDS
-}
-
-
-def _td(value: Any) -> timedelta | None:
+def as_timedelta(value: Any) -> timedelta | None:
     """A duration aggregate as timedelta (SQLite gives microseconds from raw SQL)."""
     if value is None or isinstance(value, timedelta):
         return value
     return timedelta(microseconds=float(value))
 
 
-def _zero() -> Sums:
+def zero_sums() -> Sums:
     return {name: None for name in SUM_FIELDS}
 
 
-def _add(total: Sums | None, row: dict[str, Any]) -> Sums:
-    out = dict(total) if total else _zero()
+def add_sums(total: Sums | None, row: dict[str, Any]) -> Sums:
+    out = dict(total) if total else zero_sums()
     for name in SUM_FIELDS:
-        value = _td(row[name]) if name in DURATION_SUMS else row[name]
+        value = as_timedelta(row[name]) if name in DURATION_SUMS else row[name]
         if value is not None:
             out[name] = value if out[name] is None else out[name] + value
     return out
@@ -203,7 +201,7 @@ def _mean_seconds(total: timedelta | None, n: int) -> float | None:
     return round(total.total_seconds() / n, 1)
 
 
-def _to_kpis(sums: Sums, qa: Any, occupancy: float | None = None) -> Kpis:
+def to_kpis(sums: Sums, qa: Any, occupancy: float | None = None) -> Kpis:
     def n(name: str) -> int:
         return int(sums[name] or 0)
 
@@ -230,7 +228,7 @@ def _qa(qs: QuerySet[Conversation]) -> QuerySet[Evaluation]:
     return Evaluation.objects.filter(conversation__in=qs.values("pk"), status__in=QA_STATUSES)
 
 
-def _qa_window(start: datetime, end: datetime) -> QuerySet[Evaluation]:
+def qa_window(start: datetime, end: datetime) -> QuerySet[Evaluation]:
     # A join, not `IN (window)`: the planner can start from the few evaluations.
     return Evaluation.objects.filter(
         status__in=QA_STATUSES,
@@ -240,120 +238,10 @@ def _qa_window(start: datetime, end: datetime) -> QuerySet[Evaluation]:
 
 
 def compute(qs: QuerySet[Conversation], sla_seconds: int = SLA_SECONDS) -> Kpis:
-    """All KPIs of a conversation set, live (occupancy needs a time window: compute_period)."""
-    sums = qs.aggregate(**_sums(sla_seconds))
+    """All KPIs of a conversation set, live; occupancy needs a period (rollups.compute_period)."""
+    sums = qs.aggregate(**sum_aggregates(sla_seconds))
     qa = _qa(qs).aggregate(score=Avg("score"))["score"]
-    return _to_kpis(_add(None, sums), qa)
-
-
-# Roll-up or live, day by day ------------------------------------------------------------------
-
-
-def days_between(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def rolled_up_days(first: date, last: date, sla_seconds: int = SLA_SECONDS) -> set[date]:
-    """Days of [first, last] whose roll-up was taken, with this SLA, after the day ended."""
-    rows = KpiRollupDay.objects.filter(
-        day__gte=first, day__lte=last, sla_seconds=sla_seconds, computed_at__isnull=False
-    ).values_list("day", "computed_at")
-    return {day for day, at in rows if at >= day_bounds(day, day)[1]}
-
-
-def _plan(first: date, last: date, sla_seconds: int) -> tuple[list[date], list[tuple[date, date]]]:
-    """(days read from roll-ups, runs of consecutive days aggregated live)."""
-    rolled = rolled_up_days(first, last, sla_seconds)
-    runs: list[tuple[date, date]] = []
-    for day in days_between(first, last):
-        if day in rolled:
-            continue
-        if runs and runs[-1][1] == day - timedelta(days=1):
-            runs[-1] = (runs[-1][0], day)
-        else:
-            runs.append((day, day))
-    return sorted(rolled), runs
-
-
-def compute_period(first: date, last: date, sla_seconds: int = SLA_SECONDS) -> Kpis:
-    rolled, runs = _plan(first, last, sla_seconds)
-    sums: Sums | None = None
-    if rolled:
-        sums = _add(sums, KpiDaily.objects.filter(day__in=rolled).aggregate(**ROLLUP_SUMS))
-    for run in runs:
-        sums = _add(sums, window(*day_bounds(*run)).aggregate(**_sums(sla_seconds)))
-    qa = _qa_window(*day_bounds(first, last)).aggregate(score=Avg("score"))["score"]
-    pairs = _occupancy_pairs(rolled, runs)
-    return _to_kpis(sums or _zero(), qa, _occupancy_ratio(pairs.values()))
-
-
-# Grouped KPIs ------------------------------------------------------------------------------
-
-# Grouping -> KpiDaily field (team: the agent's current team, as for live conversations).
-ROLLUP_GROUPINGS = {
-    "day": "day", "queue": "queue_id", "team": "agent__team_id", "agent": "agent_id"
-}
-
-
-def _group_key(qs: QuerySet[Any], group: str, prefix: str = "") -> tuple[QuerySet[Any], str]:
-    if group == "day":
-        day = TruncDate(f"{prefix}started_at", tzinfo=SEOUL)
-        return qs.annotate(_group=day), "_group"
-    return qs, prefix + GROUPINGS[group]
-
-
-def _none_last(value: Any) -> tuple[bool, Any]:
-    return (value is None, value)
-
-
-def compute_grouped(
-    first: date, last: date, group: str, sla_seconds: int = SLA_SECONDS
-) -> list[tuple[Any, Kpis]]:
-    """[(group value, Kpis)] for each day/queue/team/agent with conversations in the period."""
-    return compute_report(first, last, group, sla_seconds)[0]
-
-
-def compute_report(
-    first: date, last: date, group: str, sla_seconds: int = SLA_SECONDS
-) -> tuple[list[tuple[Any, Kpis]], Kpis]:
-    """compute_grouped(...) and compute_period(...) of the same period, in one pass.
-
-    One grouped query over roll-ups plus one per live run of days, one over evaluations and
-    the occupancy queries, merged per group (None, unassigned, sorts last). Every conversation
-    and evaluation falls in exactly one group, so the total adds the groups' sums (QA: score
-    sums and counts); occupancy takes per-agent time over the whole period.
-    """
-    if group not in GROUPINGS:
-        raise ValueError(f"unknown grouping {group!r}")
-    rolled, runs = _plan(first, last, sla_seconds)
-    merged: dict[Any, Sums] = {}
-    if rolled:
-        rkey = ROLLUP_GROUPINGS[group]
-        rows = KpiDaily.objects.filter(day__in=rolled).values(rkey).annotate(**ROLLUP_SUMS)
-        for row in rows.order_by():
-            merged[row[rkey]] = _add(merged.get(row[rkey]), row)
-    for run in runs:
-        qs, key = _group_key(window(*day_bounds(*run)), group)
-        for row in qs.values(key).annotate(**_sums(sla_seconds)).order_by():
-            merged[row[key]] = _add(merged.get(row[key]), row)
-    evals, ekey = _group_key(_qa_window(*day_bounds(first, last)), group, prefix="conversation__")
-    qa_rows = evals.values_list(ekey).annotate(s=Sum("score"), n=Count("score")).order_by()
-    qa = {key: (float(score or 0), n) for key, score, n in qa_rows}
-    per_agent = _occupancy_pairs(rolled, runs)
-    occupancy = _grouped_occupancy(rolled, runs, group, per_agent)
-    grouped = [
-        (key, _to_kpis(merged[key], _mean(*qa.get(key, (0.0, 0))), occupancy.get(key)))
-        for key in sorted(merged, key=_none_last)
-    ]
-    total_sums = _zero()
-    for sums in merged.values():
-        total_sums = _add(total_sums, sums)
-    total_qa = _mean(sum(s for s, _ in qa.values()), sum(n for _, n in qa.values()))
-    return grouped, _to_kpis(total_sums, total_qa, _occupancy_ratio(per_agent.values()))
-
-
-def _mean(total: float, n: int) -> float | None:
-    return total / n if n else None
+    return to_kpis(add_sums(None, sums), qa)
 
 
 # Occupancy ---------------------------------------------------------------------------------
@@ -361,7 +249,7 @@ def _mean(total: float, n: int) -> float | None:
 Pair = tuple[timedelta, timedelta]  # (time with >= 1 chat, time AVAILABLE or BUSY), unclipped
 
 
-def _occupancy_ratio(pairs: Iterable[Pair]) -> float | None:
+def occupancy_ratio(pairs: Iterable[Pair]) -> float | None:
     """Σ min(busy, staffed) / Σ staffed: busy beyond staffed time (state not kept) is capped."""
     pairs = list(pairs)
     staffed = sum(s.total_seconds() for _, s in pairs)
@@ -388,7 +276,7 @@ def _staffed(start: datetime, end: datetime) -> dict[int, timedelta]:
         )
         .order_by()
     )
-    return {row["agent_id"]: _td(row["t"]) or timedelta(0) for row in rows}
+    return {row["agent_id"]: as_timedelta(row["t"]) or timedelta(0) for row in rows}
 
 
 def _busy(start: datetime, end: datetime) -> dict[int, timedelta]:
@@ -431,7 +319,7 @@ def _busy(start: datetime, end: datetime) -> dict[int, timedelta]:
         outer = f"SELECT agent_id, SUM(part) FROM ({sql}) AS u GROUP BY agent_id"  # noqa: S608
         cursor.execute(outer, params)
         return {
-            agent_id: _td(total) or timedelta(0)
+            agent_id: as_timedelta(total) or timedelta(0)
             for agent_id, total in cursor.fetchall()
             if agent_id is not None
         }
@@ -444,73 +332,7 @@ def occupancy_raw(start: datetime, end: datetime) -> dict[int, Pair]:
     return {pk: (busy.get(pk, zero), staffed.get(pk, zero)) for pk in staffed.keys() | busy}
 
 
-def _occupancy_pairs(rolled: list[date], runs: list[tuple[date, date]]) -> dict[int, Pair]:
-    """Per agent, busy and staffed added over roll-up days and live runs (min taken later)."""
-    pairs: dict[int, Pair] = {}
-
-    def add(pk: int, busy: timedelta, staffed: timedelta) -> None:
-        b, s = pairs.get(pk, (timedelta(0), timedelta(0)))
-        pairs[pk] = (b + busy, s + staffed)
-
-    if rolled:
-        rows = (
-            OccupancyDaily.objects.filter(day__in=rolled)
-            .values("agent_id")
-            .annotate(b=Sum("busy"), s=Sum("staffed"))
-            .order_by()
-        )
-        for row in rows:
-            add(row["agent_id"], _td(row["b"]), _td(row["s"]))
-    for run in runs:
-        for pk, (b, s) in occupancy_raw(*day_bounds(*run)).items():
-            add(pk, b, s)
-    return pairs
-
-
-def _grouped_occupancy(
-    rolled: list[date], runs: list[tuple[date, date]], group: str, per_agent: dict[int, Pair]
-) -> dict[Any, float | None]:
-    # Agents serve several queues and their state is not per queue: no occupancy per queue.
-    if group == "queue":
-        return {}
-    if group == "day":
-        out: dict[Any, float | None] = {}
-        if rolled:
-            rows = (
-                OccupancyDaily.objects.filter(day__in=rolled)
-                .values("day")
-                .annotate(
-                    b=Sum(Least("busy", "staffed"), output_field=DurationField()),
-                    s=Sum("staffed"),
-                )
-                .order_by()
-            )
-            for row in rows:
-                staffed = _td(row["s"]).total_seconds()
-                busy = _td(row["b"]).total_seconds()
-                out[row["day"]] = round(busy / staffed, 4) if staffed else None
-        for run in runs:
-            for day in days_between(*run):
-                out[day] = _occupancy_ratio(occupancy_raw(*day_bounds(day, day)).values())
-        return out
-    if group == "agent":
-        return {pk: _occupancy_ratio([pair]) for pk, pair in per_agent.items()}
-    teams = dict(Agent.objects.filter(pk__in=per_agent).values_list("pk", "team_id"))
-    by_team: dict[Any, list[Pair]] = {}
-    for pk, pair in per_agent.items():
-        by_team.setdefault(teams.get(pk), []).append(pair)
-    return {team: _occupancy_ratio(pairs) for team, pairs in by_team.items()}
-
-
-# Roll-up rows ------------------------------------------------------------------------------
-
-
-def rollup_rows(day: date, sla_seconds: int = SLA_SECONDS) -> list[dict[str, Any]]:
-    """The KpiDaily rows of one Seoul day: sums per (queue, agent), one grouped query."""
-    rows = window(*day_bounds(day, day)).values("queue_id", "agent_id").annotate(
-        **_sums(sla_seconds)
-    )
-    return list(rows.order_by())
+# Labels ------------------------------------------------------------------------------------
 
 
 def group_labels(group: str, values: list[Any]) -> dict[Any, str]:
@@ -518,5 +340,6 @@ def group_labels(group: str, values: list[Any]) -> dict[Any, str]:
     model = {"queue": Queue, "team": Team, "agent": Agent}.get(group)
     if model is None:
         return {v: v.isoformat() if hasattr(v, "isoformat") else str(v) for v in values}
-    names = {obj.pk: str(obj) for obj in model.objects.filter(pk__in=[v for v in values if v])}
+    rows = model._default_manager.filter(pk__in=[v for v in values if v])
+    names = {obj.pk: str(obj) for obj in rows}
     return {v: names.get(v, _("미배정")) for v in values}

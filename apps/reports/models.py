@@ -146,7 +146,7 @@ class KpiRollupDay(models.Model):
     day = models.DateField(_("일자"), unique=True)
     sla_seconds = models.PositiveIntegerField(_("서비스 레벨 기준(초)"), default=60)
     # Taken before the aggregates run: a roll-up counts as complete only when this is after
-    # the day's end (kpis.rolled_up_days); later ones may still pick up late FCR/CSAT changes.
+    # the day's end (rollups.rolled_up_days); later ones may still pick up late FCR/CSAT changes.
     computed_at = models.DateTimeField(_("집계 시각"), null=True, blank=True)
 
     class Meta:

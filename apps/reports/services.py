@@ -8,11 +8,11 @@ import json
 import tempfile
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from celery.schedules import crontab as celery_crontab
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.core.files.base import ContentFile, File
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -23,7 +23,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditAction, AuditLog
-from apps.reports import builders, drilldown, kpis
+from apps.reports import builders, drilldown, kpis, rollups
 from apps.reports.models import (
     ConversationExport,
     KpiDaily,
@@ -141,6 +141,7 @@ def _mail(run: ReportRun, definition: ReportDefinition, progress: Progress) -> N
         to=recipients,
     )
     mimetype = XLSX_TYPE if definition.file_format == ReportFormat.XLSX else "text/csv"
+    assert run.file.name is not None  # _mail runs only after _build saved the file
     with run.file.open("rb") as handle:
         message.attach(run.file.name.rsplit("/", 1)[-1], handle.read(), mimetype)
     message.send()
@@ -162,7 +163,7 @@ def kpi_rollup_day(*, day: date, sla_seconds: int = kpis.SLA_SECONDS) -> KpiRoll
         marker = KpiRollupDay.objects.select_for_update().get(day=day)
         # Before the aggregates: whatever they read was committed by then.
         computed_at = timezone.now()
-        rows = kpis.rollup_rows(day, sla_seconds)
+        rows = rollups.rollup_rows(day, sla_seconds)
         occupancy = kpis.occupancy_raw(start, end)
         KpiDaily.objects.filter(day=day).delete()
         OccupancyDaily.objects.filter(day=day).delete()
@@ -192,11 +193,15 @@ def kpi_rollup_due(*, today: date, refresh: bool = False) -> list[date]:
     whose figures may still change (FCR_DAYS after its chats closed), so a repeat contact or a
     late CSAT reaches the roll-up within a day.
     """
-    days = [today - timedelta(days=i) for i in range(kpis.ROLLUP_HORIZON_DAYS, 0, -1)]
-    done = dict(
-        KpiRollupDay.objects.filter(day__in=days, computed_at__isnull=False).values_list(
-            "day", "computed_at"
-        )
+    days = [today - timedelta(days=i) for i in range(rollups.ROLLUP_HORIZON_DAYS, 0, -1)]
+    # computed_at__isnull=False: the stubs cannot see that this leaves no None value.
+    done = cast(
+        dict[date, datetime],
+        dict(
+            KpiRollupDay.objects.filter(day__in=days, computed_at__isnull=False).values_list(
+                "day", "computed_at"
+            )
+        ),
     )
     if refresh:
         return [day for day in days if day not in done or done[day] < _final_after(day)]
@@ -293,9 +298,7 @@ EXPORT_COLUMNS = [
 ]
 
 
-def export_request(
-    *, user: AbstractBaseUser, params: dict[str, Any], reason: str
-) -> ConversationExport:
+def export_request(*, user: User, params: dict[str, Any], reason: str) -> ConversationExport:
     """Record the request and queue the CSV build after commit (never inside the request)."""
     from apps.reports.tasks import export_conversations as export_task
 
@@ -356,4 +359,3 @@ def export_build(*, export: ConversationExport) -> ConversationExport:
 def kpi_period_default() -> tuple[date, date]:
     today = timezone.localdate()
     return today - timedelta(days=6), today
-

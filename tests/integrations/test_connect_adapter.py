@@ -10,14 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from apps.integrations.aws.connect import (
-    CURRENT_METRICS,
-    AwsConnect,
-    ConnectQueue,
-    UserStatus,
-    historical_metric_specs,
-)
+from apps.integrations.aws.connect import AwsConnect, historical_metric_specs
 from apps.integrations.aws.connect_local import LocalConnect
+from apps.integrations.aws.connect_parse import CURRENT_METRICS, ConnectQueue, UserStatus
 from apps.integrations.aws.errors import IntegrationError
 from tests.integrations.connect_stubs import (
     DATA,

@@ -4,14 +4,14 @@ from datetime import date
 
 import pytest
 
-from apps.reports import kpis
+from apps.reports import rollups
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 3, 2)
 
 
 def test_it_computes_every_kpi_of_the_day_exactly(kpi_day):
-    k = kpis.compute_period(DAY, DAY)
+    k = rollups.compute_period(DAY, DAY)
 
     assert k.conversations == 8  # c9 starts on the 3rd in Seoul
     assert k.containment == 0.25  # c1, c2 closed in BOT / 8
@@ -31,7 +31,7 @@ def test_it_computes_every_kpi_of_the_day_exactly(kpi_day):
 
 
 def test_it_groups_kpis_by_queue(kpi_day):
-    rows = {key: k for key, k in kpis.compute_grouped(DAY, DAY, "queue")}
+    rows = {key: k for key, k in rollups.compute_grouped(DAY, DAY, "queue")}
 
     a, b, none = rows[kpi_day.qa.pk], rows[kpi_day.qb.pk], rows[None]
     assert (a.conversations, b.conversations, none.conversations) == (3, 2, 3)
@@ -44,7 +44,7 @@ def test_it_groups_kpis_by_queue(kpi_day):
 
 
 def test_it_groups_kpis_by_agent_with_occupancy(kpi_day):
-    rows = {key: k for key, k in kpis.compute_grouped(DAY, DAY, "agent")}
+    rows = {key: k for key, k in rollups.compute_grouped(DAY, DAY, "agent")}
 
     a1, a2 = rows[kpi_day.a1.pk], rows[kpi_day.a2.pk]
     assert (a1.conversations, a1.asa_seconds, a1.service_level, a1.aht_seconds) == (
@@ -57,14 +57,14 @@ def test_it_groups_kpis_by_agent_with_occupancy(kpi_day):
 
 
 def test_it_groups_kpis_by_team(kpi_day):
-    rows = {key: k for key, k in kpis.compute_grouped(DAY, DAY, "team")}
+    rows = {key: k for key, k in rollups.compute_grouped(DAY, DAY, "team")}
 
     team1 = rows[kpi_day.a1.team_id]
     assert (team1.conversations, team1.csat_mean, team1.occupancy) == (2, 4.0, 0.1722)
 
 
 def test_it_groups_kpis_by_seoul_day(kpi_day):
-    rows = kpis.compute_grouped(DAY, date(2026, 3, 3), "day")
+    rows = rollups.compute_grouped(DAY, date(2026, 3, 3), "day")
 
     assert [(day, k.conversations) for day, k in rows] == [
         (date(2026, 3, 2), 8),

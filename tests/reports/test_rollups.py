@@ -17,7 +17,7 @@ from django_celery_beat.models import PeriodicTask
 
 from apps.agents.models import AgentState, AgentStateChange
 from apps.chat.models import ConversationState
-from apps.reports import kpis, services
+from apps.reports import kpis, rollups, services
 from apps.reports.models import KpiDaily, KpiRollupDay, OccupancyDaily
 from apps.reports.tasks import rollup_kpis
 from tests.factories import ConversationFactory
@@ -29,9 +29,9 @@ GROUPS = ["day", "queue", "team", "agent"]
 
 
 def _everything(first: date = DAY, last: date = NEXT) -> dict[str, object]:
-    out: dict[str, object] = {"period": kpis.compute_period(first, last).as_dict()}
+    out: dict[str, object] = {"period": rollups.compute_period(first, last).as_dict()}
     for group in GROUPS:
-        out[group] = [(key, k.as_dict()) for key, k in kpis.compute_grouped(first, last, group)]
+        out[group] = [(key, k.as_dict()) for key, k in rollups.compute_grouped(first, last, group)]
     return out
 
 
@@ -59,7 +59,7 @@ def test_rolled_up_days_give_exactly_the_live_kpis(kpi_day):
 
     services.kpi_rollup_range(first=DAY, last=NEXT)
 
-    assert kpis.rolled_up_days(DAY, NEXT) == {DAY, NEXT}
+    assert rollups.rolled_up_days(DAY, NEXT) == {DAY, NEXT}
     assert _everything() == live
     # a1 busy 930 + 7,190 s of 5,400 + 3,600 s staffed, a2 300 of 3,600: 8,420 / 12,600.
     # Capping day by day would give (930 + 3,600 + 300) / 12,600 = 0.3833.
@@ -72,7 +72,7 @@ def test_a_mix_of_rolled_up_and_live_days_gives_the_live_kpis(kpi_day):
 
     services.kpi_rollup_day(day=DAY)  # the 3rd stays live
 
-    assert kpis.rolled_up_days(DAY, NEXT) == {DAY}
+    assert rollups.rolled_up_days(DAY, NEXT) == {DAY}
     assert _everything() == live
 
 
@@ -80,8 +80,8 @@ def test_rolled_up_periods_do_not_scan_conversations(kpi_day):
     services.kpi_rollup_range(first=DAY, last=NEXT)
 
     with CaptureQueriesContext(connection) as ctx:
-        kpis.compute_period(DAY, NEXT)
-        kpis.compute_grouped(DAY, NEXT, "day")
+        rollups.compute_period(DAY, NEXT)
+        rollups.compute_grouped(DAY, NEXT, "day")
 
     # Only the QA query joins conversations (evaluations are few and arrive late).
     from_conversations = [q["sql"] for q in ctx.captured_queries
@@ -98,28 +98,28 @@ def test_rolling_up_a_day_twice_replaces_its_rows(kpi_day):
     assert KpiDaily.objects.filter(day=DAY).count() == rows == 5  # (queue, agent) pairs
     assert OccupancyDaily.objects.filter(day=DAY).count() == 2
     assert KpiRollupDay.objects.filter(day=DAY).count() == 1
-    assert kpis.compute_period(DAY, DAY).conversations == 8
+    assert rollups.compute_period(DAY, DAY).conversations == 8
 
 
 def test_a_roll_up_taken_before_the_day_ended_is_not_read(kpi_day):
     services.kpi_rollup_day(day=DAY)
     ConversationFactory(channel_key=kpi_day.key, user_id="late", started_at=kst(23, 50))
-    assert kpis.compute_period(DAY, DAY).conversations == 8  # read from the roll-up
+    assert rollups.compute_period(DAY, DAY).conversations == 8  # read from the roll-up
 
     KpiRollupDay.objects.filter(day=DAY).update(computed_at=kst(22))
 
-    assert kpis.rolled_up_days(DAY, DAY) == set()
-    assert kpis.compute_period(DAY, DAY).conversations == 9
+    assert rollups.rolled_up_days(DAY, DAY) == set()
+    assert rollups.compute_period(DAY, DAY).conversations == 9
 
 
 def test_a_roll_up_with_another_sla_threshold_is_not_read(kpi_day):
     services.kpi_rollup_day(day=DAY, sla_seconds=25)
 
-    assert kpis.rolled_up_days(DAY, DAY) == set()
-    assert kpis.rolled_up_days(DAY, DAY, sla_seconds=25) == {DAY}
+    assert rollups.rolled_up_days(DAY, DAY) == set()
+    assert rollups.rolled_up_days(DAY, DAY, sla_seconds=25) == {DAY}
     # c5 within 25 s / (3 assigned + c6 and c7 abandoned after 25 s)
-    assert kpis.compute_period(DAY, DAY, sla_seconds=25).service_level == 0.2
-    assert kpis.compute_period(DAY, DAY).service_level == 0.5  # live, 60 s
+    assert rollups.compute_period(DAY, DAY, sla_seconds=25).service_level == 0.2
+    assert rollups.compute_period(DAY, DAY).service_level == 0.5  # live, 60 s
 
 
 def test_hourly_roll_up_does_yesterday_and_missing_days(db):
@@ -129,7 +129,7 @@ def test_hourly_roll_up_does_yesterday_and_missing_days(db):
 
     due = services.kpi_rollup_due(today=today)
 
-    horizon = [today - timedelta(days=i) for i in range(kpis.ROLLUP_HORIZON_DAYS, 0, -1)]
+    horizon = [today - timedelta(days=i) for i in range(rollups.ROLLUP_HORIZON_DAYS, 0, -1)]
     assert due == [d for d in horizon if d not in (date(2026, 3, 15), date(2026, 3, 16))]
     assert due[-1] == date(2026, 3, 19)
 
@@ -148,7 +148,7 @@ def test_nightly_refresh_recomputes_days_whose_fcr_can_still_change(db):
     assert date(2026, 3, 11) not in due
     assert date(2026, 3, 12) in due
     assert due[-1] == date(2026, 3, 19)
-    assert len(due) == kpis.ROLLUP_HORIZON_DAYS - 1
+    assert len(due) == rollups.ROLLUP_HORIZON_DAYS - 1
 
 
 def test_rollup_task_recomputes_a_given_range(kpi_day):
@@ -183,7 +183,7 @@ def test_rollup_command_backfills_a_range_with_progress(kpi_day):
     call_command("rollup_kpis", "--from", "2026-03-02", "--to", "2026-03-03", stdout=out)
 
     assert "2026-03-03 (2/2)" in out.getvalue()
-    assert kpis.rolled_up_days(DAY, NEXT) == {DAY, NEXT}
+    assert rollups.rolled_up_days(DAY, NEXT) == {DAY, NEXT}
 
 
 @pytest.mark.parametrize(
@@ -206,10 +206,10 @@ def test_a_reports_total_from_its_groups_equals_the_period_kpis(kpi_day, group, 
     if rolled:
         services.kpi_rollup_day(day=DAY)
 
-    grouped, total = kpis.compute_report(DAY, NEXT, group)
+    grouped, total = rollups.compute_report(DAY, NEXT, group)
 
-    assert total == kpis.compute_period(DAY, NEXT)
-    assert grouped == kpis.compute_grouped(DAY, NEXT, group)
+    assert total == rollups.compute_period(DAY, NEXT)
+    assert grouped == rollups.compute_grouped(DAY, NEXT, group)
 
 
 def test_supervisors_see_roll_up_freshness_in_admin(client_as_supervisor, kpi_day):

@@ -14,15 +14,15 @@ set in the instance's data storage settings, laid out as `recording_key()` build
 
 Connect throttles at 2 requests/s per account by default, so every call first takes a token
 from the shared bucket (`services.ratelimit`); the current-metric calls have no boto3 paginator,
-so all listings loop `NextToken` by hand. A metric Connect sends without a value is None, never 0.
-`LocalConnect` (connect_local.py) is the offline twin returning the same dataclasses.
+so all listings loop `NextToken` by hand. The dataclasses returned and the parsers building them
+from the API's dicts are in connect_parse.py, shared with the offline twin: `LocalConnect`
+(connect_local.py) returns the same dataclasses.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -30,28 +30,32 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
 from apps.integrations.aws import _client
+from apps.integrations.aws.connect_parse import (
+    CURRENT_METRICS,
+    HISTORICAL_METRICS,
+    AgentStatus,
+    ChatContact,
+    ConnectQueue,
+    ConnectUser,
+    ContactState,
+    CurrentMetrics,
+    IntervalMetrics,
+    QueueMetrics,
+    RoutingProfile,
+    UserStatus,
+    VoiceContact,
+    parse_contact,
+    parse_interval,
+    parse_queue_metrics,
+    parse_ts,
+    parse_user,
+    parse_user_data,
+    parse_voice_contact,
+)
 from apps.integrations.aws.errors import wrap_client_error
 
 logger = logging.getLogger(__name__)
 
-# (name, unit) — GetCurrentMetricData needs both.
-CURRENT_METRICS = [
-    ("CONTACTS_IN_QUEUE", "COUNT"),
-    ("OLDEST_CONTACT_AGE", "SECONDS"),
-    ("AGENTS_AVAILABLE", "COUNT"),
-    ("AGENTS_ONLINE", "COUNT"),
-    ("AGENTS_ON_CONTACT", "COUNT"),
-    ("AGENTS_AFTER_CONTACT_WORK", "COUNT"),
-]
-HISTORICAL_METRICS = [
-    "SERVICE_LEVEL",
-    "AVG_HANDLE_TIME",
-    "AVG_QUEUE_ANSWER_TIME",
-    "CONTACTS_QUEUED",
-    "CONTACTS_HANDLED",
-    "CONTACTS_ABANDONED",
-    "ABANDONMENT_RATE",
-]
 CHANNELS = ["CHAT", "VOICE"]
 PAGE_SIZE = 100  # also Connect's cap on queue ids per filter
 TIME_ZONE = "Asia/Seoul"
@@ -60,103 +64,6 @@ SEARCH_INITIATION = "INITIATION_TIMESTAMP"
 SEARCH_DISCONNECT = "DISCONNECT_TIMESTAMP"
 SEARCH_TIME_RANGES = (SEARCH_INITIATION, SEARCH_DISCONNECT)
 DEFAULT_RECORDINGS_PREFIX = "connect/aicc/CallRecordings"
-
-
-@dataclass(frozen=True)
-class ConnectUser:
-    id: str
-    arn: str
-    username: str
-    first_name: str
-    last_name: str
-    email: str
-    routing_profile_id: str
-
-    @property
-    def display_name(self) -> str:
-        # Korean order: family name first, no space (김민수).
-        return f"{self.last_name}{self.first_name}" or self.username
-
-
-@dataclass(frozen=True)
-class ConnectQueue:
-    id: str
-    arn: str
-    name: str
-
-
-@dataclass(frozen=True)
-class RoutingProfile:
-    id: str
-    arn: str
-    name: str
-
-
-@dataclass(frozen=True)
-class QueueMetrics:
-    queue_id: str
-    values: dict[str, float | None]
-
-
-@dataclass(frozen=True)
-class CurrentMetrics:
-    snapshot_time: datetime | None
-    queues: list[QueueMetrics]
-
-
-@dataclass(frozen=True)
-class UserStatus:
-    user_id: str
-    status_name: str
-    active_contacts: int
-
-
-@dataclass(frozen=True)
-class IntervalMetrics:
-    queue_id: str
-    start: datetime
-    end: datetime
-    values: dict[str, float | None]
-
-
-@dataclass(frozen=True)
-class AgentStatus:
-    id: str
-    name: str
-    type: str
-
-
-@dataclass(frozen=True)
-class ChatContact:
-    contact_id: str
-    participant_id: str
-    participant_token: str
-
-
-@dataclass(frozen=True)
-class ContactState:
-    contact_id: str
-    agent_id: str | None
-    connected_to_agent_at: datetime | None
-    disconnected_at: datetime | None
-
-
-@dataclass(frozen=True)
-class VoiceContact:
-    """One voice contact from SearchContacts (a ContactSearchSummary)."""
-
-    contact_id: str
-    initiation_method: str
-    initiated_at: datetime
-    disconnected_at: datetime | None
-    queue_id: str | None
-    enqueued_at: datetime | None
-    agent_id: str | None
-    connected_to_agent_at: datetime | None
-
-    @property
-    def reached_agent(self) -> bool:
-        return self.connected_to_agent_at is not None
 
 
 class ConnectApi(Protocol):
@@ -168,92 +75,42 @@ class ConnectApi(Protocol):
     def get_current_metric_data(self, queue_ids: list[str]) -> CurrentMetrics: ...
     def get_current_user_data(self, queue_ids: list[str]) -> list[UserStatus]: ...
     def get_metric_data_v2(
-        self, *, instance_arn: str, queue_ids: list[str], start: datetime, end: datetime,
+        self,
+        *,
+        instance_arn: str,
+        queue_ids: list[str],
+        start: datetime,
+        end: datetime,
         service_level_seconds: int,
     ) -> list[IntervalMetrics]: ...
     def list_agent_statuses(self) -> list[AgentStatus]: ...
     def put_user_status(self, user_id: str, agent_status_id: str) -> None: ...
     def start_chat_contact(
-        self, *, contact_flow_id: str, display_name: str, attributes: dict[str, str],
-        initial_message: str, client_token: str,
+        self,
+        *,
+        contact_flow_id: str,
+        display_name: str,
+        attributes: dict[str, str],
+        initial_message: str,
+        client_token: str,
     ) -> ChatContact: ...
     def describe_contact(self, contact_id: str) -> ContactState: ...
     def search_voice_contacts(
-        self, *, start: datetime, end: datetime, time_range: str = SEARCH_DISCONNECT,
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        time_range: str = SEARCH_DISCONNECT,
     ) -> list[VoiceContact]: ...
 
 
-# --- parsing (shared with the local twin, which is seeded with the same shapes) ------------------
-
-
-def parse_ts(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-
-
-def parse_user(raw: dict) -> ConnectUser:
-    info = raw.get("IdentityInfo") or {}
-    return ConnectUser(
-        id=raw["Id"], arn=raw.get("Arn", ""), username=raw.get("Username", ""),
-        first_name=info.get("FirstName", ""), last_name=info.get("LastName", ""),
-        email=info.get("Email", ""), routing_profile_id=raw.get("RoutingProfileId", ""),
-    )
-
-
-def _values(collections: list[dict], names: list[str]) -> dict[str, float | None]:
-    # A metric missing from the collection, or present without "Value", has no data: None.
-    found = {c["Metric"]["Name"]: c.get("Value") for c in collections}
-    return {name: found.get(name) for name in names}
-
-
-def parse_queue_metrics(raw: dict) -> QueueMetrics:
-    names = [name for name, _unit in CURRENT_METRICS]
-    queue_id = raw["Dimensions"]["Queue"]["Id"]
-    return QueueMetrics(queue_id, _values(raw.get("Collections") or [], names))
-
-
-def parse_user_data(raw: dict) -> UserStatus:
-    status = raw.get("Status") or {}
-    active = sum((raw.get("ActiveSlotsByChannel") or {}).values())
-    return UserStatus(raw["User"]["Id"], status.get("StatusName", ""), int(active))
-
-
-def parse_interval(raw: dict) -> IntervalMetrics:
-    interval = raw["MetricInterval"]
-    return IntervalMetrics(
-        queue_id=raw["Dimensions"]["QUEUE"],
-        start=parse_ts(interval["StartTime"]),  # type: ignore[arg-type]
-        end=parse_ts(interval["EndTime"]),  # type: ignore[arg-type]
-        values=_values(raw.get("Collections") or [], HISTORICAL_METRICS),
-    )
-
-
-def parse_contact(raw: dict) -> ContactState:
-    agent = raw.get("AgentInfo") or {}
-    return ContactState(
-        contact_id=raw["Id"], agent_id=agent.get("Id"),
-        connected_to_agent_at=parse_ts(agent.get("ConnectedToAgentTimestamp")),
-        disconnected_at=parse_ts(raw.get("DisconnectTimestamp")),
-    )
-
-
-def parse_voice_contact(raw: dict) -> VoiceContact:
-    queue = raw.get("QueueInfo") or {}
-    agent = raw.get("AgentInfo") or {}
-    return VoiceContact(
-        contact_id=raw["Id"], initiation_method=raw.get("InitiationMethod", ""),
-        initiated_at=parse_ts(raw["InitiationTimestamp"]),  # type: ignore[arg-type]
-        disconnected_at=parse_ts(raw.get("DisconnectTimestamp")),
-        queue_id=queue.get("Id") or None, enqueued_at=parse_ts(queue.get("EnqueueTimestamp")),
-        agent_id=agent.get("Id") or None,
-        connected_to_agent_at=parse_ts(agent.get("ConnectedToAgentTimestamp")),
-    )
+# --- requests and recording keys -----------------------------------------------------------------
 
 
 def recordings_prefix() -> str:
-    return str(getattr(settings, "CONNECT_RECORDINGS_PREFIX", "") or DEFAULT_RECORDINGS_PREFIX
-               ).strip("/")
+    return str(
+        getattr(settings, "CONNECT_RECORDINGS_PREFIX", "") or DEFAULT_RECORDINGS_PREFIX
+    ).strip("/")
 
 
 def recording_key_prefix(contact_id: str, day: date) -> str:
@@ -335,22 +192,30 @@ class AwsConnect:
 
     def list_queues(self) -> list[ConnectQueue]:
         pages = self._pages(
-            "list_queues", "QueueSummaryList", InstanceId=self.instance_id,
-            QueueTypes=["STANDARD"], MaxResults=PAGE_SIZE,
+            "list_queues",
+            "QueueSummaryList",
+            InstanceId=self.instance_id,
+            QueueTypes=["STANDARD"],
+            MaxResults=PAGE_SIZE,
         )
         return [ConnectQueue(q["Id"], q["Arn"], q["Name"]) for q in pages]
 
     def list_routing_profiles(self) -> list[RoutingProfile]:
         pages = self._pages(
-            "list_routing_profiles", "RoutingProfileSummaryList",
-            InstanceId=self.instance_id, MaxResults=PAGE_SIZE,
+            "list_routing_profiles",
+            "RoutingProfileSummaryList",
+            InstanceId=self.instance_id,
+            MaxResults=PAGE_SIZE,
         )
         return [RoutingProfile(p["Id"], p["Arn"], p["Name"]) for p in pages]
 
     def list_routing_profile_queues(self, profile_id: str) -> list[str]:
         pages = self._pages(
-            "list_routing_profile_queues", "RoutingProfileQueueConfigSummaryList",
-            InstanceId=self.instance_id, RoutingProfileId=profile_id, MaxResults=PAGE_SIZE,
+            "list_routing_profile_queues",
+            "RoutingProfileQueueConfigSummaryList",
+            InstanceId=self.instance_id,
+            RoutingProfileId=profile_id,
+            MaxResults=PAGE_SIZE,
         )
         return sorted({q["QueueId"] for q in pages})
 
@@ -362,9 +227,12 @@ class AwsConnect:
             token = None
             while True:
                 page = self._call(
-                    "get_current_metric_data", InstanceId=self.instance_id,
-                    Filters={"Queues": chunk, "Channels": CHANNELS}, Groupings=["QUEUE"],
-                    CurrentMetrics=metrics, MaxResults=PAGE_SIZE,
+                    "get_current_metric_data",
+                    InstanceId=self.instance_id,
+                    Filters={"Queues": chunk, "Channels": CHANNELS},
+                    Groupings=["QUEUE"],
+                    CurrentMetrics=metrics,
+                    MaxResults=PAGE_SIZE,
                     **({"NextToken": token} if token else {}),
                 )
                 results += [parse_queue_metrics(r) for r in page.get("MetricResults") or []]
@@ -378,27 +246,39 @@ class AwsConnect:
         users: list[UserStatus] = []
         for chunk in chunks(queue_ids):
             pages = self._pages(
-                "get_current_user_data", "UserDataList", InstanceId=self.instance_id,
-                Filters={"Queues": chunk}, MaxResults=PAGE_SIZE,
+                "get_current_user_data",
+                "UserDataList",
+                InstanceId=self.instance_id,
+                Filters={"Queues": chunk},
+                MaxResults=PAGE_SIZE,
             )
             users += [parse_user_data(raw) for raw in pages]
         return users
 
     def get_metric_data_v2(
-        self, *, instance_arn: str, queue_ids: list[str], start: datetime, end: datetime,
+        self,
+        *,
+        instance_arn: str,
+        queue_ids: list[str],
+        start: datetime,
+        end: datetime,
         service_level_seconds: int,
     ) -> list[IntervalMetrics]:
         results: list[IntervalMetrics] = []
         for chunk in chunks(queue_ids):
             pages = self._pages(
-                "get_metric_data_v2", "MetricResults", ResourceArn=instance_arn,
-                StartTime=start, EndTime=end,
+                "get_metric_data_v2",
+                "MetricResults",
+                ResourceArn=instance_arn,
+                StartTime=start,
+                EndTime=end,
                 Interval={"TimeZone": TIME_ZONE, "IntervalPeriod": "HOUR"},
                 Filters=[
                     {"FilterKey": "QUEUE", "FilterValues": chunk},
                     {"FilterKey": "CHANNEL", "FilterValues": CHANNELS},
                 ],
-                Groupings=["QUEUE"], Metrics=historical_metric_specs(service_level_seconds),
+                Groupings=["QUEUE"],
+                Metrics=historical_metric_specs(service_level_seconds),
                 MaxResults=PAGE_SIZE,
             )
             results += [parse_interval(raw) for raw in pages]
@@ -406,26 +286,39 @@ class AwsConnect:
 
     def list_agent_statuses(self) -> list[AgentStatus]:
         pages = self._pages(
-            "list_agent_statuses", "AgentStatusSummaryList", InstanceId=self.instance_id,
+            "list_agent_statuses",
+            "AgentStatusSummaryList",
+            InstanceId=self.instance_id,
             MaxResults=PAGE_SIZE,
         )
         return [AgentStatus(s["Id"], s["Name"], s["Type"]) for s in pages]
 
     def put_user_status(self, user_id: str, agent_status_id: str) -> None:
         self._call(
-            "put_user_status", UserId=user_id, InstanceId=self.instance_id,
+            "put_user_status",
+            UserId=user_id,
+            InstanceId=self.instance_id,
             AgentStatusId=agent_status_id,
         )
 
     def start_chat_contact(
-        self, *, contact_flow_id: str, display_name: str, attributes: dict[str, str],
-        initial_message: str, client_token: str,
+        self,
+        *,
+        contact_flow_id: str,
+        display_name: str,
+        attributes: dict[str, str],
+        initial_message: str,
+        client_token: str,
     ) -> ChatContact:
         raw = self._call(
-            "start_chat_contact", InstanceId=self.instance_id, ContactFlowId=contact_flow_id,
-            Attributes=attributes, ParticipantDetails={"DisplayName": display_name},
+            "start_chat_contact",
+            InstanceId=self.instance_id,
+            ContactFlowId=contact_flow_id,
+            Attributes=attributes,
+            ParticipantDetails={"DisplayName": display_name},
             InitialMessage={"ContentType": "text/plain", "Content": initial_message},
-            ClientToken=client_token, SupportedMessagingContentTypes=["text/plain"],
+            ClientToken=client_token,
+            SupportedMessagingContentTypes=["text/plain"],
         )
         return ChatContact(raw["ContactId"], raw["ParticipantId"], raw["ParticipantToken"])
 
@@ -434,7 +327,11 @@ class AwsConnect:
         return parse_contact(raw["Contact"])
 
     def search_voice_contacts(
-        self, *, start: datetime, end: datetime, time_range: str = SEARCH_DISCONNECT,
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        time_range: str = SEARCH_DISCONNECT,
     ) -> list[VoiceContact]:
         """Voice contacts whose `time_range` timestamp falls in [start, end), oldest first.
 
@@ -444,10 +341,13 @@ class AwsConnect:
         if time_range not in SEARCH_TIME_RANGES:
             raise ValueError(f"unsupported time range type: {time_range}")
         pages = self._pages(
-            "search_contacts", "Contacts", InstanceId=self.instance_id,
+            "search_contacts",
+            "Contacts",
+            InstanceId=self.instance_id,
             TimeRange={"Type": time_range, "StartTime": start, "EndTime": end},
             SearchCriteria={"Channels": ["VOICE"]},
-            Sort={"FieldName": time_range, "Order": "ASCENDING"}, MaxResults=PAGE_SIZE,
+            Sort={"FieldName": time_range, "Order": "ASCENDING"},
+            MaxResults=PAGE_SIZE,
         )
         return [parse_voice_contact(raw) for raw in pages if raw.get("Channel", "VOICE") == "VOICE"]
 

@@ -29,6 +29,9 @@ from apps.integrations.aws.connect import (
     SEARCH_DISCONNECT,
     SEARCH_INITIATION,
     SEARCH_TIME_RANGES,
+    recording_key,
+)
+from apps.integrations.aws.connect_parse import (
     AgentStatus,
     ChatContact,
     ConnectQueue,
@@ -44,7 +47,6 @@ from apps.integrations.aws.connect import (
     parse_user,
     parse_user_data,
     parse_voice_contact,
-    recording_key,
 )
 from apps.integrations.aws.errors import IntegrationError
 

@@ -42,7 +42,7 @@ class ContentItem:
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> ContentItem:
-        fields = {k: item.get(k) for k in cls.__dataclass_fields__}
+        fields: dict[str, Any] = {k: item.get(k) for k in cls.__dataclass_fields__}
         fields["source_id"] = int(fields["source_id"] or 0)
         return cls(**fields)
 
@@ -82,8 +82,9 @@ class AwsContentTable:
         self._call("delete_item", TableName=self.table, Key={KEY: {"S": intent_code}})
 
     def get(self, intent_code: str) -> ContentItem | None:
-        found = self._call("get_item", TableName=self.table, Key={KEY: {"S": intent_code}},
-                           ConsistentRead=True).get("Item")
+        found = self._call(
+            "get_item", TableName=self.table, Key={KEY: {"S": intent_code}}, ConsistentRead=True
+        ).get("Item")
         if not found:
             return None
         return ContentItem.from_item({k: next(iter(v.values())) for k, v in found.items()})
@@ -108,7 +109,9 @@ class AwsContentTable:
         except (ClientError, BotoCoreError) as exc:
             raise wrap_client_error(exc) from exc
         self._call(
-            "create_table", TableName=self.table, BillingMode="PAY_PER_REQUEST",
+            "create_table",
+            TableName=self.table,
+            BillingMode="PAY_PER_REQUEST",
             AttributeDefinitions=[{"AttributeName": KEY, "AttributeType": "S"}],
             KeySchema=[{"AttributeName": KEY, "KeyType": "HASH"}],
         )

@@ -14,12 +14,18 @@ from django.db.models import Q
 from apps.agents.models import Agent
 from apps.chat.models import Conversation, ConversationState, MessageSender
 from apps.core.exceptions import ApplicationError
-from apps.integrations.aws.connect import ChatContact, ContactState, get_connect
+from apps.integrations.aws.connect import get_connect
+from apps.integrations.aws.connect_parse import ChatContact, ContactState
 
 # Connect allows 32,767 characters per attribute value; keep the most recent part.
 MAX_ATTRIBUTE_CHARS = 32_000
-SENDER_LABEL = {MessageSender.CUSTOMER: "고객", MessageSender.BOT: "챗봇",
-                MessageSender.AGENT: "상담원", MessageSender.SYSTEM: "시스템"}
+# Keyed by str: Message.sender is a plain CharField, not a MessageSender.
+SENDER_LABEL: dict[str, str] = {
+    MessageSender.CUSTOMER: "고객",
+    MessageSender.BOT: "챗봇",
+    MessageSender.AGENT: "상담원",
+    MessageSender.SYSTEM: "시스템",
+}
 
 
 def transcript_text(conversation: Conversation) -> str:
@@ -57,8 +63,9 @@ def conversation_escalate_to_connect(*, conversation_id: int) -> ChatContact | N
         return None
     conversation = Conversation.objects.select_related("queue").get(pk=conversation_id)
     if conversation.state in (ConversationState.CLOSED, ConversationState.ABANDONED):
-        raise ApplicationError("종료된 대화는 Connect로 연결할 수 없습니다.",
-                               code="conversation_closed")
+        raise ApplicationError(
+            "종료된 대화는 Connect로 연결할 수 없습니다.", code="conversation_closed"
+        )
     contact = get_connect().start_chat_contact(
         contact_flow_id=flow_id,
         display_name=f"고객 {conversation.user_id}"[:256],
@@ -105,7 +112,9 @@ def conversation_mirror_connect_state(*, conversation_id: int) -> list[str]:
 
 def connect_contacts_mirror_open() -> int:
     """Beat: mirror every open conversation that lives in Connect; returns how many changed."""
-    open_ids = Conversation.objects.exclude(connect_contact_id="").filter(
-        Q(state=ConversationState.QUEUED) | Q(state=ConversationState.ASSIGNED)
-    ).values_list("pk", flat=True)
+    open_ids = (
+        Conversation.objects.exclude(connect_contact_id="")
+        .filter(Q(state=ConversationState.QUEUED) | Q(state=ConversationState.ASSIGNED))
+        .values_list("pk", flat=True)
+    )
     return sum(1 for pk in open_ids if conversation_mirror_connect_state(conversation_id=pk))

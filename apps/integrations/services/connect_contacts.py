@@ -32,10 +32,10 @@ from apps.chat.models import Conversation, ConversationState
 from apps.evaluations.recordings import recording_register
 from apps.integrations.aws.connect import (
     SEARCH_DISCONNECT,
-    VoiceContact,
     get_connect,
     recording_key_prefix,
 )
+from apps.integrations.aws.connect_parse import VoiceContact
 from apps.integrations.aws.errors import IntegrationError
 from apps.integrations.aws.s3 import FileStore, get_file_store
 from apps.integrations.models import SyncKind, SyncRun

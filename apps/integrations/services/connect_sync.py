@@ -18,12 +18,12 @@ from django.utils import timezone
 from apps.agents.models import Agent, AgentState, Queue
 from apps.core import roles
 from apps.core.exceptions import ApplicationError
-from apps.integrations.aws.connect import (
+from apps.integrations.aws.connect import get_connect
+from apps.integrations.aws.connect_parse import (
     ConnectQueue,
     ConnectUser,
     IntervalMetrics,
     UserStatus,
-    get_connect,
 )
 from apps.integrations.models import HistoricalMetric, QueueMetricSnapshot, SyncKind, SyncRun
 from apps.integrations.services.runs import CREATED, DELETED, UNCHANGED, UPDATED, count, sync_run

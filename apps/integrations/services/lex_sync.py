@@ -38,7 +38,8 @@ QUIET_SECONDS = 60
 LOCK_KEY = "integrations:lex-sync:lock"
 PENDING_KEY = "integrations:lex-sync:pending"
 LOCK_SECONDS = 15 * 60  # longer than any build; a killed worker frees it after this
-SLOT_TYPES = {
+# Keyed by str: Slot.validator is a plain CharField, not a SlotValidator.
+SLOT_TYPES: dict[str, str] = {
     SlotValidator.NUMBER: "AMAZON.Number",
     SlotValidator.DATE: "AMAZON.Date",
     SlotValidator.PHONE: "AMAZON.PhoneNumber",
@@ -53,21 +54,28 @@ def content_stamp() -> str:
 def _faq_intent(faq: Faq) -> IntentSpec:
     texts = [faq.question, *(a.text for a in faq.alternatives.all())]
     return IntentSpec(
-        name=faq.intent_code, description=f"FAQ {faq.pk}: {faq.question}"[:200],
-        utterances=clean_utterances(texts), closing_message=faq.answer,
+        name=faq.intent_code,
+        description=f"FAQ {faq.pk}: {faq.question}"[:200],
+        utterances=clean_utterances(texts),
+        closing_message=faq.answer,
     )
 
 
 def _scenario_intent(scenario: Scenario) -> IntentSpec:
     slots = [
-        SlotSpec(name=s.name, prompt=s.prompt,
-                 slot_type_id=SLOT_TYPES.get(s.validator, "AMAZON.AlphaNumeric"),
-                 max_retries=max(0, min(5, s.max_attempts - 1)))
+        SlotSpec(
+            name=s.name,
+            prompt=s.prompt,
+            slot_type_id=SLOT_TYPES.get(s.validator, "AMAZON.AlphaNumeric"),
+            max_retries=max(0, min(5, s.max_attempts - 1)),
+        )
         for s in scenario.slots.all()
     ]
     return IntentSpec(
-        name=scenario.code, description=scenario.name,
-        utterances=clean_utterances([u.text for u in scenario.utterances.all()]), slots=slots,
+        name=scenario.code,
+        description=scenario.name,
+        utterances=clean_utterances([u.text for u in scenario.utterances.all()]),
+        slots=slots,
     )
 
 

@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from datetime import timedelta
+from functools import partial
 
 import httpx
 from django.db import transaction
@@ -38,8 +39,9 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac.hexdigest()}"
 
 
-def verify(secret: str, header: str, body: bytes, *, tolerance: int = 300,
-           now: float | None = None) -> bool:
+def verify(
+    secret: str, header: str, body: bytes, *, tolerance: int = 300, now: float | None = None
+) -> bool:
     """What a receiver does: recompute the HMAC and refuse stale timestamps."""
     try:
         parts = dict(item.split("=", 1) for item in header.split(","))
@@ -60,16 +62,21 @@ def _enqueue(delivery_id: int) -> None:
 def webhook_event_emit(*, event: str, payload: dict) -> list[int]:
     """Log a delivery for each active webhook wanting `event`; send after commit."""
     hooks = [hook for hook in Webhook.objects.filter(is_active=True) if hook.wants(event)]
-    ids = [WebhookDelivery.objects.create(webhook=h, event=event, payload=payload).pk
-           for h in hooks]
+    ids = [
+        WebhookDelivery.objects.create(webhook=h, event=event, payload=payload).pk for h in hooks
+    ]
     for pk in ids:
-        transaction.on_commit(lambda pk=pk: _enqueue(pk))
+        transaction.on_commit(partial(_enqueue, pk))
     return ids
 
 
 def _body(delivery: WebhookDelivery) -> bytes:
-    envelope = {"id": str(delivery.event_id), "event": delivery.event,
-                "created_at": delivery.created_at.isoformat(), "data": delivery.payload}
+    envelope = {
+        "id": str(delivery.event_id),
+        "event": delivery.event,
+        "created_at": delivery.created_at.isoformat(),
+        "data": delivery.payload,
+    }
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -94,8 +101,16 @@ def _record(delivery: WebhookDelivery, status: str, *, code: int | None, error: 
     delivery.status, delivery.response_status, delivery.last_error = status, code, error[:2000]
     if status == DeliveryStatus.SUCCEEDED:
         delivery.delivered_at = timezone.now()
-    delivery.save(update_fields=["status", "response_status", "last_error", "delivered_at",
-                                 "attempts", "next_attempt_at"])
+    delivery.save(
+        update_fields=[
+            "status",
+            "response_status",
+            "last_error",
+            "delivered_at",
+            "attempts",
+            "next_attempt_at",
+        ]
+    )
 
 
 def webhook_delivery_send(*, delivery_id: int) -> WebhookDelivery:
@@ -131,7 +146,8 @@ def webhook_delivery_give_up(*, delivery_id: int, error: str) -> None:
 def webhook_deliveries_requeue_stale() -> int:
     """Beat: re-enqueue pending deliveries whose task was lost (broker flushed, queue purged)."""
     stale = WebhookDelivery.objects.filter(
-        status=DeliveryStatus.PENDING, attempts__lt=MAX_ATTEMPTS,
+        status=DeliveryStatus.PENDING,
+        attempts__lt=MAX_ATTEMPTS,
         created_at__lt=timezone.now() - STALE_AFTER,
     ).exclude(next_attempt_at__gt=timezone.now())
     ids = list(stale.values_list("pk", flat=True)[:500])
