@@ -9,14 +9,15 @@
     python bench/chat_load.py --serve-only                      # keep serving (for py-spy)
 
 Serves the portal the way production does (gunicorn, gthread workers, persistent DB
-connections; `--server uvicorn` for the ASGI comparison, with the psycopg pool) on PostgreSQL in
-a database of its own (the name in --database-url, default `bench_chat`, dropped and re-created;
-`--reuse` keeps it), loads the demo content, then:
+connections, Redis for throttles and live pushes; `--server uvicorn` for the ASGI comparison,
+with the psycopg pool) on PostgreSQL in a database of its own (the name in --database-url,
+default `bench_chat`, dropped and re-created; `--reuse` keeps it), loads the demo content, then:
   1. customers: each opens a session and sends M messages with exponential think time; a timed
      out or failed request is retried with the same client_message_id;
   2. capacity: closed-loop throughput of POST /api/chatbot/chat and, in the same run, of a plain
-     insert endpoint with the same auth and validation but no NLU (the ratio is the cost of
-     understanding);
+     insert endpoint doing the same turn without the bot (auth, throttles, validation, replay
+     check, row lock, insert, commit; apps/chat/api/bench.py): the ratio is the cost of
+     understanding and answering;
   3. checks in the database that no message was lost or duplicated and that seq has no gaps.
 Loopback only, bounded in count and time.
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import signal
@@ -36,7 +38,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -123,7 +125,11 @@ def serve(database_url: str, args: argparse.Namespace) -> subprocess.Popen:
         THROTTLE_KEY_PER_MINUTE="10000000",
         DJANGO_LOG_LEVEL="WARNING",
     )
-    env.pop("REDIS_URL", None)
+    # Production's cache (throttles) and channel layer (live pushes) are Redis.
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
+    else:
+        env.pop("REDIS_URL", None)
     if args.server == "uvicorn":
         # Persistent connections leak under ASGI (thread-sensitive executor); use the pool.
         env.update(DATABASE_POOL="true", DATABASE_CONN_MAX_AGE="0")
@@ -159,30 +165,62 @@ def serve(database_url: str, args: argparse.Namespace) -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=ROOT, env=env)
 
 
-async def wait_up(client: httpx.AsyncClient) -> None:
+class Client:
+    """Keep-alive HTTP client for one base URL and channel key.
+
+    aiohttp, not httpx: the load generator shares the 2 cores with the server it measures, and
+    httpx spent 2-4 ms of CPU per request here, aiohttp well under one.
+    """
+
+    def __init__(self, port: int, key: str, connections: int, timeout: float) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=connections, keepalive_timeout=30),
+            headers={"X-Api-Key": key, "Content-Type": "application/json"},
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        )
+
+    async def get_status(self, path: str) -> int:
+        async with self.session.get(self.base + path) as response:
+            await response.read()
+            return response.status
+
+    async def post(self, path: str, body: dict) -> tuple[int, dict]:
+        async with self.session.post(self.base + path, data=json.dumps(body)) as response:
+            raw = await response.read()
+            return response.status, json.loads(raw) if response.status == 200 else {}
+
+    async def close(self) -> None:
+        await self.session.close()
+
+
+ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+
+
+async def wait_up(client: Client) -> None:
     # Each worker loads the Korean analyser before it serves: minutes on a busy 2-core box.
     for _ in range(600):
         try:
-            if (await client.get("/api/monitoring/health")).status_code == 200:
+            if await client.get_status("/api/monitoring/health") == 200:
                 return
-        except httpx.HTTPError:
+        except ERRORS:
             pass
         await asyncio.sleep(0.5)
     raise SystemExit("server did not come up")
 
 
-async def send(client: httpx.AsyncClient, path: str, body: dict, stats: Stats) -> dict | None:
+async def send(client: Client, path: str, body: dict, stats: Stats) -> dict | None:
     for attempt in range(4):
         started = time.perf_counter()
         try:
-            response = await client.post(path, json=body)
-            if response.status_code < 500:
+            status, reply = await client.post(path, body)
+            if status < 500:
                 stats.latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
+                if status != 200:
                     stats.errors += 1
                     return None
-                return response.json()
-        except httpx.HTTPError:
+                return reply
+        except ERRORS:
             pass
         stats.retries += 1  # same client_message_id: the server answers a retry once
         await asyncio.sleep(0.2 * (attempt + 1))
@@ -190,9 +228,7 @@ async def send(client: httpx.AsyncClient, path: str, body: dict, stats: Stats) -
     return None
 
 
-async def customer(
-    client: httpx.AsyncClient, n: int, messages: int, think: float, stats: Stats
-) -> None:
+async def customer(client: Client, n: int, messages: int, think: float, stats: Stats) -> None:
     await asyncio.sleep(random.uniform(0, think))  # arrivals spread over one think time
     session = None
     ids: list[str] = []
@@ -215,7 +251,7 @@ async def customer(
 
 
 async def closed_loop(
-    client: httpx.AsyncClient, path: str, seconds: float, concurrency: int, tag: str
+    client: Client, path: str, seconds: float, concurrency: int, tag: str
 ) -> Stats:
     stats = Stats()
     deadline = time.monotonic() + seconds
@@ -233,7 +269,7 @@ async def closed_loop(
     return stats
 
 
-async def fixed_rate(client: httpx.AsyncClient, rate: float, seconds: float) -> Stats:
+async def fixed_rate(client: Client, rate: float, seconds: float) -> Stats:
     stats = Stats()
     tasks = []
     started = time.monotonic()
@@ -268,20 +304,25 @@ def verify(database_url: str, stats: Stats) -> tuple[int, int, int]:
     from apps.chat.models import Message
 
     lost = duplicated = gaps = 0
-    for session, ids in stats.sent.items():
-        rows = list(
-            Message.objects.filter(conversation__session_id=session)
-            .order_by("seq")
-            .values_list("seq", "client_message_id")
-        )
-        stored = [cid for _, cid in rows if cid]
-        lost += len(set(ids) - set(stored))
-        duplicated += len(stored) - len(set(stored))
-        gaps += [seq for seq, _ in rows] != list(range(1, len(rows) + 1))
+    sessions = list(stats.sent)
+    for start in range(0, len(sessions), 1000):  # a 10-minute run holds 120,000 sessions
+        chunk = sessions[start : start + 1000]
+        rows: dict[str, list[tuple[int, str | None]]] = {session: [] for session in chunk}
+        for session, seq, cid in (
+            Message.objects.filter(conversation__session_id__in=chunk)
+            .order_by("conversation_id", "seq")
+            .values_list("conversation__session_id", "seq", "client_message_id")
+        ):
+            rows[str(session)].append((seq, cid))
+        for session in chunk:
+            stored = [cid for _, cid in rows[session] if cid]
+            lost += len(set(stats.sent[session]) - set(stored))
+            duplicated += len(stored) - len(set(stored))
+            gaps += [seq for seq, _ in rows[session]] != list(range(1, len(rows[session]) + 1))
     return lost, duplicated, gaps
 
 
-async def sequential(client: httpx.AsyncClient, path: str, n: int, tag: str) -> Stats:
+async def sequential(client: Client, path: str, n: int, tag: str) -> Stats:
     """One client, one request at a time: the server's own cost per request (no queueing).
 
     Customers of five messages each (the first opens the session, four follow it), the mix of
@@ -312,63 +353,56 @@ def per_request(stats: Stats) -> str:
 
 
 async def run(args: argparse.Namespace, key: str) -> Stats:
-    limits = httpx.Limits(
-        max_connections=args.connections, max_keepalive_connections=args.connections
-    )
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{args.port}",
-        limits=limits,
-        headers={"X-Api-Key": key},
-        timeout=args.timeout,
-    ) as client:
-        await wait_up(client)
-        if args.serve_only:
-            print(f"serving on 127.0.0.1:{args.port}  X-Api-Key: {key}  (Ctrl-C to stop)")
-            await asyncio.Event().wait()
-        if args.sequential:
-            # Warm up each worker (imports, connections, NLU caches) before timing.
-            await sequential(client, "/api/chatbot/chat", 50, "warm-chat")
-            await sequential(client, "/api/chatbot/bench-insert", 50, "warm-ins")
-            chat = await sequential(client, "/api/chatbot/chat", args.sequential, "seq-chat")
-            plain = await sequential(
-                client, "/api/chatbot/bench-insert", args.sequential, "seq-ins"
-            )
-            print(f"sequential chat:         {per_request(chat)}")
-            print(f"sequential plain insert: {per_request(plain)}")
-            print(
-                "mean chat / plain insert time = "
-                f"{statistics.fmean(chat.latencies) / statistics.fmean(plain.latencies):.2f}"
-            )
-            return Stats()
-        if args.rate:
-            stats = await fixed_rate(client, args.rate, args.duration)
-            print(
-                f"fixed rate {args.rate}/s for {args.duration}s ({args.server}): {stats.summary()}"
-            )
-            return stats
-        started = time.monotonic()
-        stats = Stats()
-        await asyncio.gather(
-            *(customer(client, n, args.messages, args.think, stats) for n in range(args.customers))
-        )
-        elapsed = time.monotonic() - started
+    client = Client(args.port, key, args.connections, args.timeout)
+    try:
+        return await phases(client, args, key)
+    finally:
+        await client.close()
+
+
+async def phases(client: Client, args: argparse.Namespace, key: str) -> Stats:
+    await wait_up(client)
+    if args.serve_only:
+        print(f"serving on 127.0.0.1:{args.port}  X-Api-Key: {key}  (Ctrl-C to stop)")
+        await asyncio.Event().wait()
+    if args.sequential:
+        # Warm up each worker (imports, connections, NLU caches) before timing.
+        await sequential(client, "/api/chatbot/chat", 50, "warm-chat")
+        await sequential(client, "/api/chatbot/bench-insert", 50, "warm-ins")
+        chat = await sequential(client, "/api/chatbot/chat", args.sequential, "seq-chat")
+        plain = await sequential(client, "/api/chatbot/bench-insert", args.sequential, "seq-ins")
+        print(f"sequential chat:         {per_request(chat)}")
+        print(f"sequential plain insert: {per_request(plain)}")
         print(
-            f"customers {args.customers} x {args.messages} msgs, think {args.think}s "
-            f"({args.server}), {elapsed:.0f}s: {stats.summary()}  "
-            f"({len(stats.latencies) / elapsed:.0f} req/s)"
+            "mean chat / plain insert time = "
+            f"{statistics.fmean(chat.latencies) / statistics.fmean(plain.latencies):.2f}"
         )
-        if args.capacity_seconds <= 0:
-            return stats
-        chat = await closed_loop(client, "/api/chatbot/chat", args.capacity_seconds, 32, "cap")
-        plain = await closed_loop(
-            client, "/api/chatbot/bench-insert", args.capacity_seconds, 32, "ins"
-        )
-        chat_rps = len(chat.latencies) / args.capacity_seconds
-        plain_rps = len(plain.latencies) / args.capacity_seconds
-        print(f"capacity chat {chat_rps:.0f} req/s ({chat.summary()})")
-        print(f"capacity plain insert {plain_rps:.0f} req/s ({plain.summary()})")
-        print(f"chat / plain insert = {chat_rps / plain_rps:.2f}")
+        return Stats()
+    if args.rate:
+        stats = await fixed_rate(client, args.rate, args.duration)
+        print(f"fixed rate {args.rate}/s for {args.duration}s ({args.server}): {stats.summary()}")
         return stats
+    started = time.monotonic()
+    stats = Stats()
+    await asyncio.gather(
+        *(customer(client, n, args.messages, args.think, stats) for n in range(args.customers))
+    )
+    elapsed = time.monotonic() - started
+    print(
+        f"customers {args.customers} x {args.messages} msgs, think {args.think}s "
+        f"({args.server}), {elapsed:.0f}s: {stats.summary()}  "
+        f"({len(stats.latencies) / elapsed:.0f} req/s)"
+    )
+    if args.capacity_seconds <= 0:
+        return stats
+    chat = await closed_loop(client, "/api/chatbot/chat", args.capacity_seconds, 32, "cap")
+    plain = await closed_loop(client, "/api/chatbot/bench-insert", args.capacity_seconds, 32, "ins")
+    chat_rps = len(chat.latencies) / args.capacity_seconds
+    plain_rps = len(plain.latencies) / args.capacity_seconds
+    print(f"capacity chat {chat_rps:.0f} req/s ({chat.summary()})")
+    print(f"capacity plain insert {plain_rps:.0f} req/s ({plain.summary()})")
+    print(f"chat / plain insert = {chat_rps / plain_rps:.2f}")
+    return stats
 
 
 def main() -> int:
@@ -417,6 +451,11 @@ def main() -> int:
         help="the bench's own database: dropped and re-created",
     )
     parser.add_argument("--reuse", action="store_true", help="keep the database as it is")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/4",
+        help="the server's REDIS_URL, as in production ('' serves without Redis)",
+    )
     args = parser.parse_args()
     database_url = args.database_url
     key = prepare(database_url, args.reuse)

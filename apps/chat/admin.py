@@ -10,7 +10,7 @@ query parameters from the KPI drill-down links (apps/reports/drilldown.py).
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.core.paginator import Paginator
@@ -123,8 +123,10 @@ def capped_count(qs: QuerySet[Any]) -> int:
 class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
-        estimate = estimated_count(self.object_list)
-        return estimate if estimate is not None else capped_count(self.object_list)
+        # The admin's changelists always paginate a QuerySet (the stubs allow any sequence).
+        queryset = cast(QuerySet[Any], self.object_list)
+        estimate = estimated_count(queryset)
+        return estimate if estimate is not None else capped_count(queryset)
 
 
 class _ReadOnly:
@@ -176,7 +178,7 @@ class ConversationAdmin(_ReadOnly, admin.ModelAdmin):
     # Team drill-down crosses two relations, which the admin only allows for declared filters.
     drilldown_lookups = ("agent__team__id__exact", "agent__team__isnull")
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         return lookup in self.drilldown_lookups or super().lookup_allowed(lookup, value, request)
 
 

@@ -23,8 +23,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+from apps.chat.layer_send import group_send_many_sync, group_send_sync
 
 logger = logging.getLogger(__name__)
 
@@ -116,10 +117,39 @@ def send(group: str, event: dict[str, Any]) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, event)
+        group_send_sync(layer, group, event)
     except Exception:
         # Redis down or a full channel: the row is stored, clients resync on reconnect.
         logger.exception("broadcast to %s failed", group)
+
+
+def send_many(outbox: Outbox) -> None:
+    """Send what `deferred()` collected from sync code, together (one Redis round trip)."""
+    layer = get_channel_layer()
+    if layer is None or not outbox:
+        return
+    try:
+        group_send_many_sync(layer, outbox)
+    except Exception:
+        logger.exception("broadcast of %d events failed", len(outbox))
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Sync code: hold this block's sends and send them together when it ends.
+
+    A chat turn broadcasts the customer's message and the bot's reply after its commit; sent
+    one by one that was two Redis round trips per turn. Inside an outer `deferred()` (a
+    consumer's database thread) the outer block keeps collecting instead.
+    """
+    if _outbox.get() is not None:
+        yield
+        return
+    with deferred() as outbox:
+        try:
+            yield
+        finally:
+            send_many(list(outbox))
 
 
 def message(conversation_id: int, agent_id: int | None, data: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from apps.customers.crm import get_crm
 from apps.faqs.models import Faq
 from apps.integrations.payments import get_payments
 from apps.monitoring.metrics import NLU_LATENCY
-from apps.nlu.backends import NluCandidate, NluResult, get_nlu_backend
+from apps.nlu.backends import CandidateLike, NluCandidate, NluResult, get_nlu_backend
 from apps.nlu.escalation import is_escalation_request
 from apps.nlu.index import get_bot_index
 from apps.scenarios import engine
@@ -56,7 +56,7 @@ def _handoff(reason: str, queue: str | None = None, intent: str = "") -> BotRepl
 
 
 def _context(conversation: Conversation) -> engine.ScenarioContext:
-    crm_id = conversation.customer.crm_id if conversation.customer_id else None
+    crm_id = conversation.customer.crm_id if conversation.customer else None
     return engine.ScenarioContext(
         customer_crm_id=crm_id,
         conversation_id=conversation.pk,
@@ -198,7 +198,7 @@ def _understand(conversation: Conversation, text: str) -> NluResult:
     result = backend.understand(text=text, session_id=str(conversation.session_id))
     NLU_LATENCY.labels(result.backend).observe(time.perf_counter() - started)
     # Only content published on this channel; labels from our content, not Lex intent names.
-    allowed = [
+    allowed: list[CandidateLike] = [
         NluCandidate(c.key, bot_index.labels.get(c.key, c.label), c.score)
         for c in result.candidates
         if c.key in bot_index.labels and bot_index.allows(c.key, conversation.channel)

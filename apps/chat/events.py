@@ -36,7 +36,7 @@ def message_data(message: Message) -> dict[str, Any]:
         "confidence": message.confidence,
         "next_action": message.next_action,
         "is_internal": message.is_internal,
-        "agent_name": message.agent.display_name if message.agent_id else "",
+        "agent_name": message.agent.display_name if message.agent else "",
         "quick_replies": list(payload.get("quick_replies", [])),
         "ask_csat": bool(payload.get("ask_csat")),
         "created_at": message.created_at.isoformat(),
@@ -49,7 +49,7 @@ def conversation_data(conversation: Conversation) -> dict[str, Any]:
         "state": conversation.state,
         "queue_id": conversation.queue_id,
         "agent_id": conversation.agent_id,
-        "agent_name": conversation.agent.display_name if conversation.agent_id else "",
+        "agent_name": conversation.agent.display_name if conversation.agent else "",
         "last_seq": conversation.last_seq,
     }
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.agents.models import Queue
-from apps.chat import events
+from apps.chat import broadcast, events
 from apps.chat.dialog import BotReply, bot_respond
 from apps.chat.models import ChannelKey, Conversation, ConversationState, Message, MessageSender
 from apps.core.exceptions import ApplicationError
@@ -273,7 +273,8 @@ def chat_receive(
     if (earlier := _find_replay(channel_key, user_id, client_message_id)) is not None:
         return _replay(earlier)
     try:
-        return _receive(channel_key, user_id, raw_text, session_id, channel, client_message_id)
+        with broadcast.batched():
+            return _receive(channel_key, user_id, raw_text, session_id, channel, client_message_id)
     except IntegrityError:
         # Two identical requests raced past the replay check; the loser reads the winner's row.
         if (earlier := _find_replay(channel_key, user_id, client_message_id)) is not None:

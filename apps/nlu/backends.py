@@ -43,7 +43,7 @@ from apps.monitoring import health
 from apps.scenarios.models import LEX_NAME_RE
 
 if TYPE_CHECKING:
-    from apps.nlu.ranker import Index
+    from apps.nlu.ranker import Candidate
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,12 @@ class CandidateLike(Protocol):
     def label(self) -> str: ...
     @property
     def score(self) -> float: ...
+
+
+class Ranker(Protocol):
+    """What a backend needs of an index: apps.nlu.ranker.Index, or EmptyIndex before content."""
+
+    def rank(self, text: str, k: int = 3) -> list[Candidate]: ...
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,7 @@ def intent_for_key(key: str) -> str | None:
 class LocalNluBackend:
     """The in-process ranker (apps.nlu.ranker) over whatever index the provider returns now."""
 
-    def __init__(self, index_provider: Callable[[], Index]) -> None:
+    def __init__(self, index_provider: Callable[[], Ranker]) -> None:
         # A provider, not an index: the index is rebuilt when content is published.
         self._index_provider = index_provider
 
@@ -141,7 +147,7 @@ class LocalNluBackend:
         return NluResult(decision.action, list(decision.candidates), LOCAL)
 
 
-def index_resolver(index_provider: Callable[[], Index]) -> Resolver:
+def index_resolver(index_provider: Callable[[], Ranker]) -> Resolver:
     """A LocalLexRuntime resolver answering with the local ranker's scores as Lex intents."""
 
     def resolve(text: str) -> list[tuple[str, float]]:
@@ -325,7 +331,7 @@ class LexNluBackend:
         return replace(result, degraded=True)
 
 
-def get_nlu_backend(index_provider: Callable[[], Index]) -> NluBackend:
+def get_nlu_backend(index_provider: Callable[[], Ranker]) -> NluBackend:
     """The backend `settings.NLU_BACKEND` names ("local" or "lex")."""
     local = LocalNluBackend(index_provider)
     if settings.NLU_BACKEND == LOCAL:

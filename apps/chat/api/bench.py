@@ -6,6 +6,7 @@ dialog cost. Mounted only when AICC_BENCH_ENDPOINTS=true (never in production).
 
 from __future__ import annotations
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -13,11 +14,20 @@ from rest_framework.response import Response
 
 from apps.chat.api.serializers import ClientMessageIdField, MessageTextField, UserIdField
 from apps.chat.api.views import ChannelApi
-from apps.chat.models import Conversation, MessageSender
-from apps.chat.services import message_append
+from apps.chat.models import MessageSender
+from apps.chat.services import _append_locked, _find_replay, _open_conversation
+from apps.core.pii import mask_pii
+from apps.core.text import clean_message_text
 
 
 class BenchInsertApi(ChannelApi):
+    """POST /api/chatbot/chat without the bot: the same replay check, row lock and insert.
+
+    Everything a chat turn does except understanding and answering (what the bench's ratio
+    prices): with the idempotency check and the conversation lock left out, the ratio would
+    also charge the bot for work any message insert needs.
+    """
+
     class InputSerializer(serializers.Serializer):
         message = MessageTextField()
         user_id = UserIdField()
@@ -26,22 +36,23 @@ class BenchInsertApi(ChannelApi):
 
     @extend_schema(exclude=True)
     def post(self, request: Request) -> Response:
-        from django.db import transaction
-
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            session_id = data.validated_data.get("session_id")
-            if session_id:
-                conversation = self.conversation(session_id, data.validated_data["user_id"])
-            else:
-                conversation = Conversation.objects.create(
-                    channel_key=request.auth, user_id=data.validated_data["user_id"]
+        values = data.validated_data
+        user_id, client_message_id = values["user_id"], values.get("client_message_id")
+        session_id = str(values["session_id"]) if values.get("session_id") else None
+        if (earlier := _find_replay(self.channel_key, user_id, client_message_id)) is not None:
+            message = earlier
+        else:
+            with transaction.atomic():
+                conversation = _open_conversation(
+                    self.channel_key, user_id, session_id, None, client_message_id
                 )
-            message = message_append(
-                conversation=conversation,
-                sender=MessageSender.CUSTOMER,
-                text=data.validated_data["message"],
-                client_message_id=data.validated_data.get("client_message_id"),
-            )
-        return Response({"session_id": conversation.session_id, "seq": message.seq})
+                message = _append_locked(
+                    conversation,
+                    sender=MessageSender.CUSTOMER,
+                    text=mask_pii(clean_message_text(values["message"])),
+                    client_message_id=client_message_id,
+                )
+                conversation.save(update_fields=["last_seq"])
+        return Response({"session_id": message.conversation.session_id, "seq": message.seq})

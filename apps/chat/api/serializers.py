@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
@@ -28,14 +31,14 @@ def no_surrogates(value: str) -> None:
         raise serializers.ValidationError(_("쓸 수 없는 문자가 있습니다."))
 
 
-no_control_characters = [
+no_control_characters: list[Callable[[str], None]] = [
     RegexValidator(TEXT_PATTERN, _("제어 문자는 쓸 수 없습니다.")),
     no_surrogates,
 ]
 
 
 class UserIdField(serializers.RegexField):
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             r"^[A-Za-z0-9._:@\-]{1,128}$",
             max_length=128,
@@ -45,7 +48,7 @@ class UserIdField(serializers.RegexField):
 
 
 class MessageTextField(serializers.CharField):
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             max_length=MAX_MESSAGE_LENGTH,
             trim_whitespace=True,
@@ -59,7 +62,7 @@ class MessageTextField(serializers.CharField):
 
 
 class ClientMessageIdField(serializers.RegexField):
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(r"^[A-Za-z0-9._:\-]{1,64}$", max_length=64, **kwargs)
 
 

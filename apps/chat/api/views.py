@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -22,8 +24,8 @@ from apps.chat.api.serializers import (
     errors,
     no_control_characters,
 )
-from apps.chat.api.throttling import ChannelKeyThrottle, SessionThrottle
-from apps.chat.models import Conversation
+from apps.chat.api.throttling import ChannelThrottle
+from apps.chat.models import ChannelKey, Conversation
 
 COMMON_ERRORS = (400, 401, 404, 413, 415, 429)
 
@@ -31,7 +33,12 @@ COMMON_ERRORS = (400, 401, 404, 413, 415, 429)
 class ChannelApi(APIView):
     authentication_classes = [ChannelKeyAuthentication]
     permission_classes = [IsAuthenticated]
-    throttle_classes = [ChannelKeyThrottle, SessionThrottle]
+    throttle_classes = [ChannelThrottle]
+
+    @property
+    def channel_key(self) -> ChannelKey:
+        """The caller's key: ChannelKeyAuthentication puts it in request.auth."""
+        return cast(ChannelKey, self.request.auth)
 
     def session_input(self, request: Request) -> tuple[serializers.Serializer, Conversation]:
         """Validate the body of a session operation and load the caller's conversation."""
@@ -43,7 +50,7 @@ class ChannelApi(APIView):
     def conversation(self, session_id: object, user_id: str) -> Conversation:
         """The caller's conversation; any other key or user gets 404, never a hint."""
         return get_object_or_404(
-            Conversation, session_id=session_id, channel_key=self.request.auth, user_id=user_id
+            Conversation, session_id=session_id, channel_key=self.channel_key, user_id=user_id
         )
 
 
@@ -78,7 +85,7 @@ class ChatMessageApi(ChannelApi):
         data.is_valid(raise_exception=True)
         session_id = data.validated_data.get("session_id")
         result = services.chat_receive(
-            channel_key=request.auth,
+            channel_key=self.channel_key,
             user_id=data.validated_data["user_id"],
             text=data.validated_data["message"],
             session_id=str(session_id) if session_id else None,
