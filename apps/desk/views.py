@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -214,7 +215,7 @@ def wrapup(request: HttpRequest, pk: int) -> HttpResponse:
 def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransferForm(request.POST)
     if not form.is_valid():
-        errors = " ".join(form.errors.get("__all__", []))
+        errors = " ".join(str(error) for error in form.errors.get("__all__", []))
         messages.error(request, errors or _("이관 정보를 확인해 주세요."))
         return _back(pk)
     data = form.cleaned_data
@@ -234,7 +235,8 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if profile is None:
         return render(request, "desk/snippets/_reveal.html",
                       {"conversation": conv, "reveal_form": form, "error": True}, status=400)
-    services.customer_reveal(user=request.user, conversation=conv, crm_customer=profile,
+    # desk_required let only signed-in agents through.
+    services.customer_reveal(user=cast(User, request.user), conversation=conv, crm_customer=profile,
                              reason=form.cleaned_data["reason"])
     return render(request, "desk/snippets/_revealed.html", {"profile": profile})
 
