@@ -19,6 +19,9 @@ the pub/sub channel layer, and AICC_WARM_NLU=false (customers send through the H
 websocket-only process never loads the Korean analyser). Experiments:
   --ws IMPL         uvicorn's websocket implementation (wsproto, websockets, websockets-sansio)
   --db-threads N    WS_DB_THREADS (consumer database threads on PostgreSQL, default 8)
+  --gc POLICY       freeze, or freeze:N0,N1,N2 (the server's gc thresholds too); the JSON
+                    reports the server's full collections (count, longest, total ms) either way
+  --join-each       agents send `join` before every reply (the protocol before multi-join)
   --warm-nlu        load the analyser at start like a process that also runs the bot
 Overrides live in a generated module in the run's temp dir, never in the project.
 """
@@ -43,6 +46,7 @@ from pathlib import Path
 import httpx
 import psutil
 import websockets
+from websockets.typing import Origin
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "aicc_bench_key_for_loopback_only_0123456789"
@@ -111,7 +115,7 @@ def _prepare(env: dict[str, str], sockets: int) -> tuple[list[Customer], list[tu
                         BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend"})
         session.create()
         agents.append(agent)
-        desk.append((agent.pk, session.session_key))
+        desk.append((agent.pk, str(session.session_key)))
     now = timezone.now()
     rows = Conversation.objects.bulk_create(
         Conversation(channel_key=key, user_id=f"bench-{run}-{i}", state=ConversationState.ASSIGNED,
@@ -128,7 +132,21 @@ def _prepare(env: dict[str, str], sockets: int) -> tuple[list[Customer], list[tu
 
 def _experiment(env: dict[str, str], tmp: Path, args: argparse.Namespace) -> str:
     """Write the settings/ASGI overrides asked for into `tmp`; return the ASGI app path."""
-    app = "aicc.asgi:application"
+    # The ASGI module logs each full (gen2) garbage collection of the server: at thousands of
+    # sockets one pass walks every object of every socket and stalls the event loop meanwhile.
+    gc_setup = {"": "", "freeze": "gc.freeze()\n"}.get(args.gc)
+    if gc_setup is None:  # freeze:N0,N1,N2: also set the collection thresholds
+        gc_setup = f"gc.freeze()\ngc.set_threshold({args.gc.partition(':')[2]})\n"
+    (tmp / "ws_bench_asgi.py").write_text(
+        "import gc, time\nfrom aicc.asgi import application  # noqa: F401\n"
+        f"{gc_setup}_log, _t = open({str(tmp / 'gc.log')!r}, 'a', buffering=1), [0.0]\n"
+        "def _cb(phase, info):\n"
+        "    if info['generation'] != 2: return\n"
+        "    if phase == 'start': _t[0] = time.perf_counter()\n"
+        "    else: _log.write(f'{(time.perf_counter() - _t[0]) * 1000:.1f}\\n')\n"
+        "gc.callbacks.append(_cb)\n"
+    )
+    app = "ws_bench_asgi:application"
     overrides = ""
     env["AICC_WARM_NLU"] = "true" if args.warm_nlu else "false"
     if args.db_threads:
@@ -155,9 +173,11 @@ def _start_server(env: dict[str, str], port: int, app: str, ws: str) -> subproce
 
 
 class Bench:
-    def __init__(self, port: int, customers: list[Customer], desk: list[tuple[int, str]]):
+    def __init__(self, port: int, customers: list[Customer], desk: list[tuple[int, str]],
+                 join_each: bool = False):
+        self.join_each = join_each
         self.base = f"127.0.0.1:{port}"
-        self.origin = f"http://{self.base}"
+        self.origin = Origin(f"http://{self.base}")
         self.customers = customers
         self.desk = desk
         self.stats = Stats()
@@ -188,36 +208,49 @@ class Bench:
         except websockets.WebSocketException:
             pass
 
-    async def agent(self, session_key: str, convs: list[Customer], interval: float,
-                    until: float, record: bool = True) -> None:
+    async def open_desk(self, session_key: str, convs: list[Customer]) -> object | None:
+        """An agent's desk socket; it joins each of its chats once unless --join-each."""
         try:
             ws = await websockets.connect(
                 f"ws://{self.base}/ws/desk/", origin=self.origin, open_timeout=30,
                 additional_headers={"Cookie": f"sessionid={session_key}"},
                 ping_interval=None, compression=None)
+            if not self.join_each:
+                # A desk follows all of its chats at once: one join (one permission check) each.
+                for c in convs:
+                    await ws.send(json.dumps({"type": "join", "conversation": c.conversation_id}))
+                    await self._await(ws, "joined")
         except (OSError, websockets.WebSocketException, TimeoutError):
-            self.stats.send_errors += len(convs) if not record else 1
-            return
+            self.stats.send_errors += len(convs)
+            return None
+        return ws
+
+    async def agent(self, ws: object, convs: list[Customer], interval: float, until: float,
+                    record: bool = True) -> None:
+        """Reply round-robin over `convs`, one message in flight, every `interval` seconds."""
         i = 0
         while time.monotonic() < until and convs:
             c = convs[i % len(convs)]
             i += 1
             tick = time.monotonic()
             try:
-                await ws.send(json.dumps({"type": "join", "conversation": c.conversation_id}))
-                await self._await(ws, "joined")
+                if self.join_each:
+                    await ws.send(json.dumps(  # type: ignore[attr-defined]
+                        {"type": "join", "conversation": c.conversation_id}))
+                    await self._await(ws, "joined")
                 token = f"{c.conversation_id}-{i}"
                 if record:
                     self.stats.sent[token] = time.perf_counter()
-                await ws.send(json.dumps({"type": "send", "text": f"bench {token}",
-                                          "client_id": token}))
+                await ws.send(json.dumps(  # type: ignore[attr-defined]
+                    {"type": "send", "conversation": c.conversation_id,
+                     "text": f"bench {token}", "client_id": token}))
                 await self._await(ws, "sent")
             except (websockets.WebSocketException, TimeoutError):
                 self.stats.send_errors += 1
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - tick)))
             if not record and i >= len(convs):
                 break
-        await ws.close()
+        await ws.close()  # type: ignore[attr-defined]
 
     @staticmethod
     async def _await(ws: object, kind: str) -> None:
@@ -264,7 +297,7 @@ class Bench:
 
 async def _main(args: argparse.Namespace, port: int, server: psutil.Process,
                 customers: list[Customer], desk: list[tuple[int, str]]) -> dict[str, object]:
-    bench = Bench(port, customers, desk)
+    bench = Bench(port, customers, desk, args.join_each)
     groups = [customers[i::AGENTS] for i in range(AGENTS)]
     rss_base = server.memory_info().rss
     t0 = time.monotonic()
@@ -279,11 +312,13 @@ async def _main(args: argparse.Namespace, port: int, server: psutil.Process,
         "connect_errors": bench.stats.connect_errors,
     }
     # Steady state: agents reply at --rate messages/s in total.
+    desks = await asyncio.gather(*(bench.open_desk(sk, g)
+                                   for (_, sk), g in zip(desk, groups, strict=True)))
     until = time.monotonic() + args.seconds
     interval = AGENTS / args.rate
     log(f"held {held}/{len(customers)} sockets in {connect_s:.1f}s; agents replying")
-    await asyncio.gather(*(bench.agent(sk, g, interval, until)
-                           for (_, sk), g in zip(desk, groups, strict=True)))
+    await asyncio.gather(*(bench.agent(ws, g, interval, until)
+                           for ws, g in zip(desks, groups, strict=True) if ws is not None))
     await asyncio.sleep(3)
     rtt = bench.stats.rtt_ms
     result.update({
@@ -297,11 +332,14 @@ async def _main(args: argparse.Namespace, port: int, server: psutil.Process,
     log("dropping every customer socket")
     bench.stats.connect_errors = 0
     for c in customers:
-        c.ws.transport.abort()  # type: ignore[union-attr]
+        c.ws.transport.abort()  # type: ignore[attr-defined]
     outage = customers[: args.outage_messages]
     out_groups = [outage[i::AGENTS] for i in range(AGENTS)]
-    await asyncio.gather(*(bench.agent(sk, g, 0, time.monotonic() + 60, record=False)
-                           for (_, sk), g in zip(desk, out_groups, strict=True) if g))
+    desks = await asyncio.gather(*(bench.open_desk(sk, g)
+                                   for (_, sk), g in zip(desk, out_groups, strict=True) if g))
+    await asyncio.gather(*(bench.agent(ws, g, 0, time.monotonic() + 60, record=False)
+                           for ws, g in zip(desks, [g for g in out_groups if g], strict=True)
+                           if ws is not None))
     log("reconnecting")
     t1 = time.monotonic()
     pending = list(customers)
@@ -340,6 +378,11 @@ def main() -> None:
     parser.add_argument("--warm-nlu", action="store_true",
                         help="load the Korean analyser at start (a process that runs the bot)")
     parser.add_argument("--ws", default="wsproto", help="uvicorn --ws implementation")
+    parser.add_argument("--gc", default="",
+                        help="server GC policy: freeze (gc.freeze() after start-up) or "
+                             "freeze:N0,N1,N2 (and gc.set_threshold); default: the project's")
+    parser.add_argument("--join-each", action="store_true",
+                        help="agents join before every reply (the old protocol) instead of once")
     parser.add_argument("--db-threads", type=int, default=0,
                         help="WS_DB_THREADS for the consumers (default: the project's)")
     args = parser.parse_args()
@@ -375,7 +418,12 @@ def main() -> None:
         result = asyncio.run(asyncio.wait_for(
             _main(args, port, server, customers, desk), args.timeout))
         result["db"] = env["DATABASE_URL"].split(":")[0]
-        result.update(warm_nlu=args.warm_nlu, ws=args.ws,
+        pauses = [float(x) for x in (tmp / "gc.log").read_text().split()] \
+            if (tmp / "gc.log").exists() else []
+        result.update(gc=args.gc or "default", gc_full_collections=len(pauses),
+                      gc_full_max_ms=max(pauses, default=0.0),
+                      gc_full_total_ms=round(sum(pauses)))
+        result.update(warm_nlu=args.warm_nlu, ws=args.ws, join_each=args.join_each,
                       db_threads=args.db_threads or "default")
         print(json.dumps(result, ensure_ascii=False, indent=2))
     finally:

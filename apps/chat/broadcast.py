@@ -2,7 +2,7 @@
 
 Groups: `conv-<id>` (customer + assigned agent + silent supervisors), `queue-<id>` (waiting list:
 agents of the queue and the customers waiting in it), `agent-<id>`, `board` (supervisors).
-Event `type`s map to consumer handlers in apps/chat/consumers.py (`chat.message` → chat_message).
+Event `type`s map to consumer handlers in apps/chat/consumers/ (`chat.message` → chat_message).
 
 Callers run after commit (apps/chat/events.py), so a failed send never undoes a stored message:
 clients resync from history?after_seq= when they reconnect.

@@ -7,7 +7,7 @@ changes are conditional UPDATEs checked by row count, like routing (apps/agents/
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,8 +31,8 @@ def _assigned_to(
 ) -> Conversation:
     """The agent's live chat, row-locked; `earlier_message_id` is set for a resent client id.
 
-    The resend probe rides along as a subquery: one round trip per reply instead of two on
-    the desk socket's hot path (issue 5 benchmark).
+    The resend probe rides along as a subquery (conversation_reply's path when its one
+    UPDATE stored nothing).
     """
     qs = Conversation.objects.select_for_update().filter(
         pk=conversation_id, agent=agent, state=ConversationState.ASSIGNED
@@ -48,27 +48,71 @@ def _assigned_to(
     return conversation
 
 
-@transaction.atomic
+# One statement checks the assignment, takes the row lock and the next seq, stamps the first
+# reply (FRT) and skips a resent client id. Table and column names are ours; values are params.
+_REPLY_SQL = """
+    UPDATE {conversation} SET last_seq = last_seq + 1,
+        first_agent_reply_at = COALESCE(first_agent_reply_at, %s)
+    WHERE id = %s AND agent_id = %s AND state = %s AND NOT EXISTS (
+        SELECT 1 FROM {message} WHERE conversation_id = %s AND client_message_id = %s)
+    RETURNING {columns}
+"""
+
+
 def conversation_reply(
     *, agent: Agent, conversation_id: int, text: str, client_message_id: str | None = None
 ) -> Message:
-    """An agent message to the customer; the first one stamps `first_agent_reply_at` (FRT)."""
-    text = clean_message_text(text)
+    """An agent message to the customer; the first one stamps `first_agent_reply_at` (FRT).
+
+    The desk socket's hot path (issue 5 benchmark): BEGIN, one UPDATE, one INSERT, COMMIT.
+    When the UPDATE matches nothing, `_reply_not_stored` finds out why (resend or not mine).
+    """
+    text, client_message_id = clean_message_text(text), client_message_id or None
+    try:
+        message = _reply_stored(agent, conversation_id, text, client_message_id)
+    except IntegrityError:
+        # A concurrent resend of the same client id stored it first (message_unique_client_id).
+        message = None
+    if message is None:
+        message = _reply_not_stored(agent, conversation_id, client_message_id)
+    return message
+
+
+@transaction.atomic
+def _reply_stored(
+    agent: Agent, conversation_id: int, text: str, client_message_id: str | None
+) -> Message | None:
+    now = timezone.now()
+    fields = Conversation._meta.concrete_fields
+    sql = _REPLY_SQL.format(
+        conversation=connection.ops.quote_name(Conversation._meta.db_table),
+        message=connection.ops.quote_name(Message._meta.db_table),
+        columns=", ".join(connection.ops.quote_name(str(f.column)) for f in fields),
+    )
+    params = [now, conversation_id, agent.pk, ConversationState.ASSIGNED]
+    # raw(): the RETURNING row becomes a whole Conversation with the usual field converters.
+    updated = Conversation.objects.raw(sql, [*params, conversation_id, client_message_id])
+    conversation = next(iter(updated), None)
+    if conversation is None:
+        return None
+    conversation.agent = agent
+    message = Message.objects.create(
+        conversation=conversation, seq=conversation.last_seq, sender=MessageSender.AGENT,
+        text=text, agent=agent, client_message_id=client_message_id, created_at=now,
+    )
+    # What message_append does after its insert: broadcast once the row is committed.
+    transaction.on_commit(lambda: events.message_created(message.pk, message=message))
+    return message
+
+
+@transaction.atomic
+def _reply_not_stored(agent: Agent, conversation_id: int, client_message_id: str | None) -> Message:
+    """The stored message for a resent client id; otherwise the chat is not (or no longer) mine."""
     conversation = _assigned_to(agent, conversation_id, client_message_id)
     earlier_id = getattr(conversation, "earlier_message_id", None)
-    if earlier_id is not None:
-        # A resent frame after a reconnect: store nothing new.
-        return Message.objects.select_related("agent").get(pk=earlier_id)
-    message = message_append(
-        conversation=conversation, sender=MessageSender.AGENT, text=text, agent=agent,
-        client_message_id=client_message_id or None,
-    )
-    if conversation.first_agent_reply_at is None:
-        # Read under the row lock above: only the first reply pays for this UPDATE.
-        Conversation.objects.filter(pk=conversation.pk, first_agent_reply_at__isnull=True).update(
-            first_agent_reply_at=message.created_at
-        )
-    return message
+    if earlier_id is None:
+        raise ApplicationError(_("대화 상태가 바뀌었습니다. 다시 시도해 주세요."), code="conflict")
+    return Message.objects.select_related("agent").get(pk=earlier_id)
 
 
 @transaction.atomic
@@ -166,8 +210,8 @@ def customer_reveal(
 
 def crm_profile(conversation: Conversation) -> CrmCustomer | None:
     """The customer behind a chat: the linked profile, else the chat's user id as a CRM id."""
-    crm_id = conversation.customer.crm_id if conversation.customer_id else conversation.user_id
-    return get_crm().get_customer(crm_id)  # type: ignore[union-attr]
+    crm_id = conversation.customer.crm_id if conversation.customer else conversation.user_id
+    return get_crm().get_customer(crm_id)
 
 
 # Supervisor intervention from the board (issue 7) ------------------------------------------
@@ -183,7 +227,7 @@ def conversation_whisper(*, user: User, conversation_id: int, text: str) -> Mess
     """A supervisor's note to the agent in a live chat: an internal message.
 
     Internal messages reach the desk only: the customer socket drops them and the history API
-    filters them out (apps/chat/consumers.py, apps/chat/api/views.py).
+    filters them out (apps/chat/consumers/, apps/chat/api/views.py).
     """
     text = clean_message_text(text, field="text")
     conversation = (

@@ -1,6 +1,6 @@
 """Agent desk: server-rendered pages, htmx partials and POST-redirect-GET actions.
 
-Live updates come over the desk websocket (apps/chat/consumers.py); static/js/desk.js turns
+Live updates come over the desk websocket (apps/chat/consumers/desk.py); static/js/desk.js turns
 its events into htmx refreshes of the partials below and appends chat messages as text.
 """
 

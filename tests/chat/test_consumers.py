@@ -121,6 +121,88 @@ async def test_agent_sends_over_the_socket_and_the_customer_gets_it(queues, chan
     await customer.disconnect()
 
 
+@database_sync_to_async
+def _second_chat(agent, queues, channel):
+    return ConversationFactory(
+        channel_key=channel[0],
+        state=ConversationState.ASSIGNED,
+        agent=agent,
+        queue=queues["general"],
+    )
+
+
+def _customer_says(channel, conversation, text):
+    return database_sync_to_async(chat_receive)(
+        channel_key=channel[0],
+        user_id=conversation.user_id,
+        text=text,
+        session_id=str(conversation.session_id),
+    )
+
+
+async def test_a_desk_follows_several_chats_and_sends_to_each(queues, channel):
+    agent, first = await _assigned_setup(queues, channel)
+    second = await _second_chat(agent, queues, channel)
+    desk = await desk_socket(agent.user)
+    assert (await desk.connect())[0]
+    for conversation in (first, second):
+        await desk.send_json_to({"type": "join", "conversation": conversation.pk})
+        assert (await next_of(desk, "joined"))["conversation"] == conversation.pk
+    await _customer_says(channel, first, "첫 번째")
+    await _customer_says(channel, second, "두 번째")
+    texts = {(await next_of(desk, "message"))["message"]["text"] for _ in range(2)}
+    assert texts == {"첫 번째", "두 번째"}
+
+    await desk.send_json_to(
+        {"type": "send", "conversation": first.pk, "text": "안내", "client_id": "m1"}
+    )
+    assert (await next_of(desk, "sent"))["conversation"] == first.pk
+    # Without `conversation` a send goes to the last chat joined (static/js/desk.js).
+    await desk.send_json_to({"type": "send", "text": "안내", "client_id": "m2"})
+    assert (await next_of(desk, "sent"))["conversation"] == second.pk
+    await desk.disconnect()
+
+
+async def test_sends_to_a_chat_the_desk_has_not_joined_are_refused(queues, channel):
+    agent, conversation = await _assigned_setup(queues, channel)
+    desk = await desk_socket(agent.user)
+    assert (await desk.connect())[0]
+    await desk.send_json_to(
+        {"type": "send", "conversation": conversation.pk, "text": "안내", "client_id": "x1"}
+    )
+    assert (await next_of(desk, "error"))["code"] == "not_allowed"
+    await desk.disconnect()
+
+
+async def test_a_transferred_chat_is_left_and_its_sends_refused(queues, channel):
+    from apps.desk.services import conversation_transfer
+
+    agent, conversation = await _assigned_setup(queues, channel)
+    kept = await _second_chat(agent, queues, channel)
+    colleague = await database_sync_to_async(agent_in)(queues["general"])
+    desk = await desk_socket(agent.user, conversation.pk)
+    assert (await desk.connect())[0]
+    await next_of(desk, "joined")
+    await desk.send_json_to({"type": "join", "conversation": kept.pk})
+    await next_of(desk, "joined")
+
+    await database_sync_to_async(conversation_transfer)(
+        agent=agent, conversation_id=conversation.pk, note="요금 문의", to_agent=colleague
+    )
+    state = await next_of(desk, "state")
+    assert state["conversation"]["agent_id"] == colleague.pk
+    await _customer_says(channel, conversation, "아직 계세요?")
+    await _customer_says(channel, kept, "저는 남아 있어요")
+    # The transferred chat no longer reaches this desk; the other one still does.
+    frame = await next_of(desk, "message")
+    assert frame["message"]["conversation"] == kept.pk
+    await desk.send_json_to(
+        {"type": "send", "conversation": conversation.pk, "text": "제가", "client_id": "t1"}
+    )
+    assert (await next_of(desk, "error"))["code"] == "not_allowed"
+    await desk.disconnect()
+
+
 async def test_customers_never_get_internal_notes(queues, channel):
     agent, conversation = await _assigned_setup(queues, channel)
     customer = await customer_socket(channel[1], conversation)
@@ -287,7 +369,7 @@ async def test_socket_replies_are_broadcast_from_the_event_loop(queues, channel,
     def no_sync_sends(*args, **kwargs):
         raise AssertionError("group_send from the database thread")
 
-    monkeypatch.setattr(broadcast, "async_to_sync", no_sync_sends)
+    monkeypatch.setattr(broadcast, "group_send_sync", no_sync_sends)
     agent, conversation = await _assigned_setup(queues, channel)
     customer = await customer_socket(channel[1], conversation)
     assert (await customer.connect())[0]
