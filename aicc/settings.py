@@ -14,6 +14,7 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 from aicc import security
+from aicc.database import database_config
 from aicc.logging import init_sentry, logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -102,25 +103,8 @@ TEMPLATES = [
     },
 ]
 
-# Database
-# SQLite needs no service; DATABASE_URL=postgres://... switches to PostgreSQL. Under ASGI the
-# psycopg pool is used instead of persistent connections, which leak there (DESIGN §12).
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-    "DATABASE_POOL", default=False
-):
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DATABASE_POOL_MIN", default=2),
-        "max_size": env.int("DATABASE_POOL_MAX", default=20),
-        "timeout": 10,
-    }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL + a busy timeout let the web process and the Celery worker share the file.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
-    )
+# Database: SQLite needs no service; DATABASE_URL=postgres://... switches to PostgreSQL.
+DATABASES = {"default": database_config(env, BASE_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and channel layer: Redis when REDIS_URL is set, in-process otherwise.

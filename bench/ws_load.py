@@ -386,8 +386,13 @@ def main() -> None:
     parser.add_argument("--db-threads", type=int, default=0,
                         help="WS_DB_THREADS for the consumers (default: the project's)")
     args = parser.parse_args()
+    # 10,000 sockets, then 10,000 reconnecting while the dropped ones close, then the HTTP
+    # resync: past a 20,000 descriptor limit (compose gives `ws` 65,536). Root may raise it.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(hard, 65536), max(hard, 65536)))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     tmp = Path(tempfile.mkdtemp(prefix="ws-load-"))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "aicc.settings",
            "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{tmp / 'db.sqlite3'}"),
