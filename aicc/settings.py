@@ -147,6 +147,8 @@ else:
 # keep DATABASE_POOL_MAX above it plus the HTTP threads of the same process.
 WS_DB_THREADS = env.int("WS_DB_THREADS", default=8)
 AICC_WARM_NLU = env.bool("AICC_WARM_NLU", default=True)
+# Garbage-collector thresholds of ASGI (websocket) processes, see aicc/asgi.py.
+AICC_GC_THRESHOLDS = tuple(env.list("AICC_GC_THRESHOLDS", cast=int, default=[10000, 20, 10]))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

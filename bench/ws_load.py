@@ -19,7 +19,8 @@ the pub/sub channel layer, and AICC_WARM_NLU=false (customers send through the H
 websocket-only process never loads the Korean analyser). Experiments:
   --ws IMPL         uvicorn's websocket implementation (wsproto, websockets, websockets-sansio)
   --db-threads N    WS_DB_THREADS (consumer database threads on PostgreSQL, default 8)
-  --gc POLICY       freeze, or freeze:N0,N1,N2 (the server's gc thresholds too); the JSON
+  --gc POLICY       freeze, freeze:N0,N1,N2 (the server's gc thresholds too) or python
+                    (CPython's defaults; the default is aicc/asgi.py's policy); the JSON
                     reports the server's full collections (count, longest, total ms) either way
   --join-each       agents send `join` before every reply (the protocol before multi-join)
   --warm-nlu        load the analyser at start like a process that also runs the bot
@@ -69,7 +70,7 @@ class Stats:
     connect_errors: int = 0
     send_errors: int = 0
     resync_errors: int = 0
-    resync_statuses: dict[int, int] = field(default_factory=dict)
+    resync_statuses: dict[int | str, int] = field(default_factory=dict)
 
 
 def log(text: str) -> None:
@@ -134,7 +135,11 @@ def _experiment(env: dict[str, str], tmp: Path, args: argparse.Namespace) -> str
     """Write the settings/ASGI overrides asked for into `tmp`; return the ASGI app path."""
     # The ASGI module logs each full (gen2) garbage collection of the server: at thousands of
     # sockets one pass walks every object of every socket and stalls the event loop meanwhile.
-    gc_setup = {"": "", "freeze": "gc.freeze()\n"}.get(args.gc)
+    gc_setup = {
+        "": "",
+        "freeze": "gc.freeze()\n",
+        "python": "gc.unfreeze()\ngc.set_threshold(700, 10, 10)\n",  # CPython's own
+    }.get(args.gc)
     if gc_setup is None:  # freeze:N0,N1,N2: also set the collection thresholds
         gc_setup = f"gc.freeze()\ngc.set_threshold({args.gc.partition(':')[2]})\n"
     (tmp / "ws_bench_asgi.py").write_text(
@@ -275,14 +280,18 @@ class Bench:
             after = max(c.seen, default=0)
             failures = 0
             while True:
-                r = await client.get(f"/api/chatbot/history/{c.session_id}",
-                                     params={"user_id": c.user_id, "after_seq": after,
-                                             "limit": 200})
-                if r.status_code != 200:
+                try:
+                    r = await client.get(f"/api/chatbot/history/{c.session_id}",
+                                         params={"user_id": c.user_id, "after_seq": after,
+                                                 "limit": 200})
+                    status: int | str = r.status_code
+                except httpx.HTTPError as exc:  # e.g. the server out of descriptors
+                    status = type(exc).__name__
+                if status != 200:
                     # Counted and retried a few times, as the web chat would; never a crash.
                     self.stats.resync_errors += 1
-                    self.stats.resync_statuses[r.status_code] = (
-                        self.stats.resync_statuses.get(r.status_code, 0) + 1)
+                    self.stats.resync_statuses[status] = (
+                        self.stats.resync_statuses.get(status, 0) + 1)
                     failures += 1
                     if failures > 5:
                         return -1
@@ -379,8 +388,9 @@ def main() -> None:
                         help="load the Korean analyser at start (a process that runs the bot)")
     parser.add_argument("--ws", default="wsproto", help="uvicorn --ws implementation")
     parser.add_argument("--gc", default="",
-                        help="server GC policy: freeze (gc.freeze() after start-up) or "
-                             "freeze:N0,N1,N2 (and gc.set_threshold); default: the project's")
+                        help="server GC policy: freeze (gc.freeze() after start-up), "
+                             "freeze:N0,N1,N2 (and gc.set_threshold), python (CPython's "
+                             "defaults); default: the project's (aicc/asgi.py)")
     parser.add_argument("--join-each", action="store_true",
                         help="agents join before every reply (the old protocol) instead of once")
     parser.add_argument("--db-threads", type=int, default=0,
@@ -425,7 +435,7 @@ def main() -> None:
         result["db"] = env["DATABASE_URL"].split(":")[0]
         pauses = [float(x) for x in (tmp / "gc.log").read_text().split()] \
             if (tmp / "gc.log").exists() else []
-        result.update(gc=args.gc or "default", gc_full_collections=len(pauses),
+        result.update(gc=args.gc or "project", gc_full_collections=len(pauses),
                       gc_full_max_ms=max(pauses, default=0.0),
                       gc_full_total_ms=round(sum(pauses)))
         result.update(warm_nlu=args.warm_nlu, ws=args.ws, join_each=args.join_each,
