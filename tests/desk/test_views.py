@@ -7,11 +7,12 @@ from apps.agents.models import AgentState
 from apps.chat.models import ConversationState, MessageSender
 from apps.core.models import AuditAction, AuditLog
 from apps.desk.services import conversation_reply
-from apps.faqs.models import CannedResponse
+from apps.faqs.models import CannedResponse, FaqStatus
 from tests.agents.helpers import agent_in, waiting
 from tests.factories import (
     ConversationFactory,
     CustomerFactory,
+    FaqFactory,
     MessageFactory,
     UserFactory,
 )
@@ -141,6 +142,51 @@ def test_pii_is_masked_until_revealed_with_a_reason(desk, queues):
     assert "010-1234-5678" in response.content.decode()
     log = AuditLog.objects.get()
     assert (log.action, log.user, log.customer) == (AuditAction.PII_REVEAL, agent.user, customer)
+
+
+def _suggestions(client, conversation) -> str:
+    response = client.get(f"/desk/c/{conversation.pk}/suggestions/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_suggestions_rank_live_faqs_for_the_last_customer_message(desk, queues):
+    agent, client = desk
+    plan = FaqFactory(question="요금제를 변경하려면 어떻게 하나요?",
+                      answer="앱의 <요금제 변경> 메뉴에서 바꿀 수 있습니다.")
+    FaqFactory(question="휴대폰을 잃어버렸을 때 분실 신고 방법", answer="분실 신고 안내")
+    draft = FaqFactory(question="요금제 변경 수수료가 있나요?", answer="초안",
+                       status=FaqStatus.DRAFT)
+    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
+                                       queue=queues["general"])
+    MessageFactory(conversation=conversation, seq=1, text="분실 신고는 어디서 해요?")
+    MessageFactory(conversation=conversation, seq=2, text="아 그리고 요금제 변경하고 싶어요")
+    MessageFactory(conversation=conversation, seq=3, sender=MessageSender.AGENT, agent=agent,
+                   text="휴대폰 분실 신고 도와드릴게요")
+
+    body = _suggestions(client, conversation)
+
+    # The last *customer* message decides, not the earlier one nor the agent's reply after it.
+    first = body.split("<li>")[1]
+    assert plan.question in first
+    assert draft.question not in body  # only published FAQs are offered
+    assert body.count("<li>") <= 3
+    # The answer goes into the composer from an attribute: escaped, never markup.
+    assert 'data-insert="앱의 &lt;요금제 변경&gt; 메뉴에서 바꿀 수 있습니다."' in body
+
+
+def test_suggestions_are_empty_before_the_customer_writes(desk, queues):
+    agent, client = desk
+    FaqFactory(question="요금제를 변경하려면 어떻게 하나요?")
+    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
+                                       queue=queues["general"])
+    assert "추천할 FAQ가 없습니다." in _suggestions(client, conversation)
+
+
+def test_suggestions_of_another_queue_are_not_found(desk, queues):
+    conversation = waiting(queues["billing"])
+    MessageFactory(conversation=conversation, seq=1, text="요금제 변경")
+    assert desk[1].get(f"/desk/c/{conversation.pk}/suggestions/").status_code == 404
 
 
 def test_canned_responses_fill_variables(desk, queues):
