@@ -28,9 +28,9 @@ from apps.chat.routing import websocket_application  # noqa: E402
 application = ProtocolTypeRouter({"http": django_asgi_app, "websocket": websocket_application})
 
 # A websocket process keeps ~100 long-lived objects per socket, and CPython's full collections
-# walked them all: 0.6-1 s pauses every ~12 s at 5,000 sockets, which were the round trip's
-# p99 (633-686 ms). Freezing what start-up made and collecting the young generation less often
-# keeps full collections rare: p99 176-180 ms, at a p50 of ~95 instead of 53-66 ms
-# (bench/ws_load.py --gc python compares). AICC_GC_THRESHOLDS tunes it.
+# walk them all: 35 pauses of up to 1 s in a minute at 5,000 sockets, which were the round
+# trip's p99 (bench/ws_load.py --gc python: p50/p95/p99 5.3/26/106 ms). Freezing what start-up
+# made and collecting the young generation less often keeps full collections rare: 5.7/18/33 ms
+# at 200 messages/s. AICC_GC_THRESHOLDS tunes it.
 gc.freeze()
 gc.set_threshold(*settings.AICC_GC_THRESHOLDS)

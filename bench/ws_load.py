@@ -7,8 +7,9 @@
 2. Starts `uvicorn aicc.asgi:application` (one process, Redis channel layer) on loopback.
 3. Connects N customer sockets (200 at a time) and 50 agent desk sockets; reports sockets held
    and the server's RSS per socket.
-4. Agents reply at --rate messages/s for --seconds; reports agent→customer round trip
-   p50/p95/p99, lost messages and errors.
+4. Agents reply at --rate messages/s in total for --seconds, each independently (Poisson
+   arrivals); reports agent→customer round trip p50/p95/p99, the agent's send→"sent" ack,
+   lost messages and errors.
 5. Drops every customer socket at once, sends one message to --outage-messages conversations
    while they are down, reconnects all at once and resyncs each from history?after_seq=;
    reports time until all are back, handshake errors and conversations with a seq gap.
@@ -23,6 +24,7 @@ websocket-only process never loads the Korean analyser). Experiments:
                     (CPython's defaults; the default is aicc/asgi.py's policy); the JSON
                     reports the server's full collections (count, longest, total ms) either way
   --join-each       agents send `join` before every reply (the protocol before multi-join)
+  --lockstep        all 50 agents reply on one clock: bursts of 50 every 50/rate seconds
   --warm-nlu        load the analyser at start like a process that also runs the bot
 Overrides live in a generated module in the run's temp dir, never in the project.
 """
@@ -33,6 +35,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import resource
 import signal
 import socket
@@ -66,6 +69,7 @@ class Customer:
 @dataclass
 class Stats:
     rtt_ms: list[float] = field(default_factory=list)
+    ack_ms: list[float] = field(default_factory=list)
     sent: dict[str, float] = field(default_factory=dict)
     connect_errors: int = 0
     send_errors: int = 0
@@ -179,8 +183,9 @@ def _start_server(env: dict[str, str], port: int, app: str, ws: str) -> subproce
 
 class Bench:
     def __init__(self, port: int, customers: list[Customer], desk: list[tuple[int, str]],
-                 join_each: bool = False):
+                 join_each: bool = False, lockstep: bool = False):
         self.join_each = join_each
+        self.lockstep = lockstep
         self.base = f"127.0.0.1:{port}"
         self.origin = Origin(f"http://{self.base}")
         self.customers = customers
@@ -232,27 +237,40 @@ class Bench:
 
     async def agent(self, ws: object, convs: list[Customer], interval: float, until: float,
                     record: bool = True) -> None:
-        """Reply round-robin over `convs`, one message in flight, every `interval` seconds."""
+        """Reply round-robin over `convs`, one in flight, `interval` seconds apart on average.
+
+        Agents type independently: each starts at a random moment and waits an exponential time
+        between replies (Poisson arrivals, as bench/chat_load.py's customers). Fifty agents on
+        one clock would send in bursts of fifty and measure the queue of a burst instead
+        (--lockstep does that, for comparison with the figures measured that way before).
+        """
         i = 0
+        next_at = time.monotonic() + (0 if self.lockstep else random.uniform(0, interval))
         while time.monotonic() < until and convs:
+            await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            if self.lockstep or not interval:
+                next_at += interval
+            else:
+                next_at += random.expovariate(1 / interval)
             c = convs[i % len(convs)]
             i += 1
-            tick = time.monotonic()
             try:
                 if self.join_each:
                     await ws.send(json.dumps(  # type: ignore[attr-defined]
                         {"type": "join", "conversation": c.conversation_id}))
                     await self._await(ws, "joined")
                 token = f"{c.conversation_id}-{i}"
+                started = time.perf_counter()
                 if record:
-                    self.stats.sent[token] = time.perf_counter()
+                    self.stats.sent[token] = started
                 await ws.send(json.dumps(  # type: ignore[attr-defined]
                     {"type": "send", "conversation": c.conversation_id,
                      "text": f"bench {token}", "client_id": token}))
                 await self._await(ws, "sent")
+                if record:
+                    self.stats.ack_ms.append((time.perf_counter() - started) * 1000)
             except (websockets.WebSocketException, TimeoutError):
                 self.stats.send_errors += 1
-            await asyncio.sleep(max(0.0, interval - (time.monotonic() - tick)))
             if not record and i >= len(convs):
                 break
         await ws.close()  # type: ignore[attr-defined]
@@ -306,7 +324,7 @@ class Bench:
 
 async def _main(args: argparse.Namespace, port: int, server: psutil.Process,
                 customers: list[Customer], desk: list[tuple[int, str]]) -> dict[str, object]:
-    bench = Bench(port, customers, desk, args.join_each)
+    bench = Bench(port, customers, desk, args.join_each, args.lockstep)
     groups = [customers[i::AGENTS] for i in range(AGENTS)]
     rss_base = server.memory_info().rss
     t0 = time.monotonic()
@@ -334,6 +352,8 @@ async def _main(args: argparse.Namespace, port: int, server: psutil.Process,
         "messages": len(rtt) + len(bench.stats.sent), "rate_per_s": round(len(rtt) / args.seconds),
         "rtt_p50_ms": round(_percentile(rtt, 50), 1), "rtt_p95_ms": round(_percentile(rtt, 95), 1),
         "rtt_p99_ms": round(_percentile(rtt, 99), 1), "lost": len(bench.stats.sent),
+        "ack_p50_ms": round(_percentile(bench.stats.ack_ms, 50), 1),
+        "ack_p95_ms": round(_percentile(bench.stats.ack_ms, 95), 1),
         "send_errors": bench.stats.send_errors,
     })
     # Reconnect storm: drop everything at once, write while they are down, come back, resync.
@@ -393,6 +413,9 @@ def main() -> None:
                              "defaults); default: the project's (aicc/asgi.py)")
     parser.add_argument("--join-each", action="store_true",
                         help="agents join before every reply (the old protocol) instead of once")
+    parser.add_argument("--lockstep", action="store_true",
+                        help="all agents reply on one clock (bursts of 50) instead of "
+                             "independent Poisson arrivals")
     parser.add_argument("--db-threads", type=int, default=0,
                         help="WS_DB_THREADS for the consumers (default: the project's)")
     args = parser.parse_args()
@@ -439,6 +462,7 @@ def main() -> None:
                       gc_full_max_ms=max(pauses, default=0.0),
                       gc_full_total_ms=round(sum(pauses)))
         result.update(warm_nlu=args.warm_nlu, ws=args.ws, join_each=args.join_each,
+                      arrivals="lockstep" if args.lockstep else "poisson",
                       db_threads=args.db_threads or "default")
         print(json.dumps(result, ensure_ascii=False, indent=2))
     finally:
