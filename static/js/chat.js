@@ -1,5 +1,5 @@
 /* Customer web chat: sends through the chat API, receives live over the customer websocket,
- * and resyncs from history?after_seq= after every (re)connect so nothing is missed.
+ * and resyncs from history?after_seq= once every (re)connect is subscribed, so nothing is missed.
  * Message text is set with textContent only. */
 (function () {
   "use strict";
@@ -103,7 +103,6 @@
     socket = new WebSocket(scheme + location.host + body.dataset.wsPath + qs);
     socket.onopen = function () {
       banner.hidden = true; retry = 0;
-      resync();  // after the socket is open, so nothing falls between history and live
       clearInterval(pingTimer);
       pingTimer = setInterval(function () {
         if (socket.readyState !== WebSocket.OPEN) { return; }
@@ -117,7 +116,9 @@
       else if (data.type === "message") { render(data.message); }
       else if (data.type === "state") { setStatus(data.state, data); }
       else if (data.type === "position") { setStatus("QUEUED", data); }
-      else if (data.type === "ready") { setStatus(data.state); }
+      // "ready" comes after the server joined this chat's group: history fetched from here on
+      // overlaps live events (render() skips a seq it has) instead of leaving a gap.
+      else if (data.type === "ready") { setStatus(data.state); resync(); }
     };
     socket.onclose = function () {
       clearInterval(pingTimer);

@@ -68,6 +68,9 @@
   function onEvent(data) {
     switch (data.type) {
       case "pong": clearTimeout(pongTimer); break;
+      // The server follows this chat from here on; fetch what was stored since the page was
+      // rendered (or since the socket dropped), so a message sent in between is not missed.
+      case "joined": if (String(data.conversation) === conversationId) { resync(); } break;
       case "message": appendMessage(data.message); break;
       case "activity":
         if (String(data.conversation) !== conversationId && data.sender === "customer") {
@@ -104,7 +107,7 @@
     socket.onopen = function () {
       banner.hidden = true;
       retry = 0;
-      if (connectedOnce) { resync(); fire("desk:queue"); fire("desk:mine"); }
+      if (connectedOnce) { fire("desk:queue"); fire("desk:mine"); }
       connectedOnce = true;
       clearInterval(pingTimer);
       pingTimer = setInterval(function () {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+import urllib.request
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -118,3 +120,44 @@ def test_customer_markup_is_shown_as_text_and_ime_enter_sends_nothing(server, br
         == before
     expect(agent.locator("[data-testid=composer]")).to_have_value("안녕")
 
+
+
+def _customer_poster(customer: Page, user_id: str):  # type: ignore[no-untyped-def]
+    """Posts as this customer through the chat API from outside the page (which is busy)."""
+    key, api = customer.evaluate("[document.body.dataset.key, document.body.dataset.api]")
+    session_id = customer.evaluate(f"localStorage.getItem('aicc-session:{user_id}')")
+    endpoint = customer.url.split("/chat/")[0] + api + "chat"
+
+    def post(text: str) -> None:
+        body = {"message": text, "user_id": user_id, "session_id": session_id,
+                "client_message_id": f"race-{user_id}"}
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            endpoint, data=json.dumps(body).encode(), method="POST",
+            headers={"X-Api-Key": key, "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            assert response.status == 200
+
+    return post
+
+
+def test_a_message_sent_while_the_desk_socket_connects_is_not_missed(server, browser, dialogs):
+    """Stored after the chat page was rendered, before its socket joined: the resync shows it."""
+    url = server["url"]
+    agent = new_page(browser, dialogs)
+    _login(agent, url, "agent.lee")
+    _set_state(agent, "AWAY")
+    customer = new_page(browser, dialogs)
+    _customer_to_queue(customer, url, "web-race-1")
+
+    post = _customer_poster(customer, "web-race-1")
+
+    def hold_until_customer_wrote(ws):  # type: ignore[no-untyped-def]
+        if "conversation=" in ws.url:  # the chat page's socket, not the queue page's
+            post("연결되는 사이에 보낸 메시지")
+        ws.connect_to_server()
+
+    agent.route_web_socket(re.compile(".*"), hold_until_customer_wrote)
+    _accept_first(agent)
+    expect(agent.locator("[data-testid=transcript] li.customer .text").last).to_have_text(
+        "연결되는 사이에 보낸 메시지")
+    assert dialogs == []
