@@ -20,6 +20,7 @@ from apps.agents.models import Queue
 from apps.chat import broadcast, events
 from apps.chat.dialog import BotReply, bot_respond
 from apps.chat.models import ChannelKey, Conversation, ConversationState, Message, MessageSender
+from apps.chat.turn_store import lock_conversation, store_turn
 from apps.core.exceptions import ApplicationError
 from apps.core.pii import mask_pii
 from apps.core.text import clean_message_text
@@ -95,21 +96,20 @@ def message_append(
     return message
 
 
-def _append_locked(
+def _next_locked(
     conversation: Conversation, *, sender: str, text: str, **fields: object
 ) -> Message:
-    """Store a message under the row lock this transaction holds (or on a row it just created).
+    """The next message under the row lock this transaction holds, not yet stored.
 
-    The seq comes from the locked row's last_seq without a write per message; the caller saves
-    `last_seq` with its one closing UPDATE. Other writers increment last_seq in SQL, which waits
-    for this lock, so seq stays strictly increasing and gap-free (unique constraint as backstop).
+    The seq comes from the locked row's last_seq without a write per message; the caller stores
+    the message and `last_seq` together (`store_turn`). Other writers increment last_seq in
+    SQL, which waits for this lock, so seq stays strictly increasing and gap-free (the unique
+    constraint is the backstop).
     """
     conversation.last_seq += 1
-    message = Message.objects.create(
+    return Message(
         conversation=conversation, seq=conversation.last_seq, sender=sender, text=text, **fields
     )
-    _created(message)
-    return message
 
 
 _REPLAY_SQL = """
@@ -150,12 +150,9 @@ def _open_conversation(
     client_message_id: str | None,
 ) -> Conversation:
     if session_id:
-        try:
-            conversation = Conversation.objects.select_for_update().get(
-                session_id=session_id, channel_key=channel_key, user_id=user_id
-            )
-        except Conversation.DoesNotExist:
-            raise ConversationNotFound() from None
+        conversation = lock_conversation(session_id, channel_key.pk, user_id)
+        if conversation is None:
+            raise ConversationNotFound()
         if conversation.state in OPEN_STATES:
             return conversation
         # A closed conversation is over; the customer's next words start a new one.
@@ -221,11 +218,11 @@ def conversation_close_by_bot(*, conversation: Conversation) -> None:
         transaction.on_commit(lambda: events.conversation_changed(conversation.pk))
 
 
-def _store_reply(conversation: Conversation, customer_msg: Message, reply: BotReply) -> Message:
+def _reply_message(conversation: Conversation, customer_msg: Message, reply: BotReply) -> Message:
     payload: dict[str, object] = {"quick_replies": reply.quick_replies}
     if reply.ask_csat:
         payload["ask_csat"] = True
-    return _append_locked(
+    return _next_locked(
         conversation,
         sender=MessageSender.BOT,
         text=reply.text,
@@ -293,14 +290,16 @@ def _receive(
 ) -> ChatResult:
     conversation = _open_conversation(channel_key, user_id, session_id, channel, client_message_id)
     masked = mask_pii(raw_text)
-    customer_msg = _append_locked(
+    # Built now, stored with the bot's reply in one statement at the end (apps/chat/turn_store).
+    customer_msg = _next_locked(
         conversation,
         sender=MessageSender.CUSTOMER,
         text=masked,
         client_message_id=client_message_id,
     )
+    _created(customer_msg)  # the broadcast reads the pk at commit, after store_turn set it
     if conversation.state != ConversationState.BOT:
-        conversation.save(update_fields=["last_seq"])
+        store_turn(conversation, customer_msg, None, ["last_seq"])
         escalation = None
         if conversation.state == ConversationState.QUEUED and conversation.queue:
             escalation = queue_estimate(conversation.queue, conversation)
@@ -322,7 +321,8 @@ def _receive(
             reply = BotReply(
                 text=_no_agent_text(), next_action="FALLBACK", intent="handoff_unavailable"
             )
-    bot_msg = _store_reply(conversation, customer_msg, reply)
+    bot_msg = _reply_message(conversation, customer_msg, reply)
+    _created(bot_msg)
     conversation.last_intent = reply.intent[:120]
     # One closing UPDATE carries the seq counter, the dialog memory and, on END, the close.
     changed = ["bot_state", "last_intent", "last_seq"]
@@ -331,7 +331,7 @@ def _receive(
         conversation.closed_at = timezone.now()
         changed += ["state", "closed_at"]
         transaction.on_commit(lambda: events.conversation_changed(conversation.pk))
-    conversation.save(update_fields=changed)
+    store_turn(conversation, customer_msg, bot_msg, changed)
     return ChatResult(
         conversation, customer_msg, bot_msg, reply.next_action, reply.quick_replies, escalation
     )

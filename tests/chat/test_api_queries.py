@@ -41,17 +41,23 @@ def warm(api, demo_content):
     return api
 
 
-def test_a_follow_up_turn_takes_six_statements_including_after_commit(warm, capture):
+def _most(postgresql: int, elsewhere: int) -> int:
+    # On PostgreSQL a turn's writes are one statement (apps/chat/turn_store.py); SQLite
+    # takes the ORM's insert, insert, update.
+    return postgresql if connection.vendor == "postgresql" else elsewhere
+
+
+def test_a_follow_up_turn_takes_four_statements_on_postgresql(warm, capture):
     session = warm.chat("배송 조회는 어떻게 하나요?", client_message_id="q-1").json()["session_id"]
 
     with capture() as ctx:
         response = warm.chat("요금제 바꾸고 싶어요", session_id=session, client_message_id="q-2")
 
     assert response.status_code == 200
-    # replay check, lock the conversation, customer message, FAQ answer, bot message, one
-    # closing UPDATE (seq counter + dialog memory); the key is cached and listeners get the
-    # committed instances, so nothing is read back after commit.
-    assert len(statements(ctx)) <= 6, statements(ctx)
+    # replay check, lock the conversation, FAQ answer, then customer message + bot message +
+    # closing UPDATE (seq counter + dialog memory) as one statement; the key is cached and
+    # listeners get the committed instances, so nothing is read back after commit.
+    assert len(statements(ctx)) <= _most(4, 6), statements(ctx)
     seqs = list(
         Message.objects.filter(conversation__session_id=session)
         .order_by("seq")
@@ -60,12 +66,13 @@ def test_a_follow_up_turn_takes_six_statements_including_after_commit(warm, capt
     assert seqs == [1, 2, 3, 4]
 
 
-def test_a_first_turn_opens_the_conversation_in_six_statements(warm, capture):
+def test_a_first_turn_opens_the_conversation_in_four_statements_on_postgresql(warm, capture):
     with capture() as ctx:
         response = warm.chat("배송 조회는 어떻게 하나요?", client_message_id="q-10")
 
     assert response.status_code == 200
-    assert len(statements(ctx)) <= 6, statements(ctx)
+    # replay check, insert the conversation, FAQ answer, the turn's writes
+    assert len(statements(ctx)) <= _most(4, 6), statements(ctx)
 
 
 def test_the_channel_key_is_read_once_then_remembered_until_revoked(warm, channel, capture):

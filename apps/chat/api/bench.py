@@ -15,7 +15,8 @@ from rest_framework.response import Response
 from apps.chat.api.serializers import ClientMessageIdField, MessageTextField, UserIdField
 from apps.chat.api.views import ChannelApi
 from apps.chat.models import MessageSender
-from apps.chat.services import _append_locked, _find_replay, _open_conversation
+from apps.chat.services import _created, _find_replay, _next_locked, _open_conversation
+from apps.chat.turn_store import store_turn
 from apps.core.pii import mask_pii
 from apps.core.text import clean_message_text
 
@@ -48,11 +49,12 @@ class BenchInsertApi(ChannelApi):
                 conversation = _open_conversation(
                     self.channel_key, user_id, session_id, None, client_message_id
                 )
-                message = _append_locked(
+                message = _next_locked(
                     conversation,
                     sender=MessageSender.CUSTOMER,
                     text=mask_pii(clean_message_text(values["message"])),
                     client_message_id=client_message_id,
                 )
-                conversation.save(update_fields=["last_seq"])
+                _created(message)
+                store_turn(conversation, message, None, ["last_seq"])
         return Response({"session_id": message.conversation.session_id, "seq": message.seq})
