@@ -67,6 +67,8 @@ MIDDLEWARE = [
     # First, so every later log line of the request carries its id (aicc/logging.py).
     "aicc.logging.RequestIdMiddleware",
     "apps.monitoring.middleware.MetricsMiddleware",
+    # Right after metrics, so shed 503s are counted, and before any work on a request to shed.
+    "apps.monitoring.middleware.QueueDeadlineMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "apps.monitoring.middleware.ApiGuardMiddleware",
@@ -379,6 +381,9 @@ AICC_THROTTLE_RATES = {
     "channel_key": (env.int("THROTTLE_KEY_PER_MINUTE", default=6000), 60),
     "session": (env.int("THROTTLE_SESSION_PER_MINUTE", default=30), 60),
 }
+# An API request that waited longer than this between nginx (X-Request-Start) and Django gets a
+# quick 503 instead of an answer its client has likely stopped waiting for (10 s). 0 disables.
+API_QUEUE_DEADLINE_SECONDS = env.float("API_QUEUE_DEADLINE_SECONDS", default=8.0)
 # bench/chat_load.py's plain-insert endpoint; never enable in production.
 AICC_BENCH_ENDPOINTS = env.bool("AICC_BENCH_ENDPOINTS", default=False)
 # Bodies over 64 KB are refused with 413 before parsing.

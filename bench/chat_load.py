@@ -13,7 +13,10 @@ connections, Redis for throttles and live pushes; `--server uvicorn` for the ASG
 with the psycopg pool) on PostgreSQL in a database of its own (the name in --database-url,
 default `bench_chat`, dropped and re-created; `--reuse` keeps it), loads the demo content, then:
   1. customers: each opens a session and sends M messages with exponential think time; a timed
-     out or failed request is retried with the same client_message_id;
+     out or failed request is retried with the same client_message_id, and so is one the server
+     shed (503 + Retry-After, after that wait). Every request carries X-Request-Start as nginx
+     sets it (--no-proxy-stamp leaves it out), and a turn's latency runs from its first attempt
+     to its answer, so shedding cannot flatter the figures;
   2. capacity: closed-loop throughput of POST /api/chatbot/chat and, in the same run, of a plain
      insert endpoint doing the same turn without the bot (auth, throttles, validation, replay
      check, row lock, insert, commit; apps/chat/api/bench.py): the ratio is the cost of
@@ -61,7 +64,8 @@ QUESTIONS = [
 class Stats:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
-    retries: int = 0
+    retries: int = 0  # after a timeout or a failure
+    shed: int = 0  # 503 + Retry-After: the server refused a request queued past its deadline
     sent: dict[str, list[str]] = field(default_factory=dict)  # session -> client ids
 
     def summary(self) -> str:
@@ -71,7 +75,7 @@ class Stats:
         return (
             f"requests {len(self.latencies)}  p50 {q[49] * 1000:.1f} ms  "
             f"p95 {q[94] * 1000:.1f} ms  p99 {q[98] * 1000:.1f} ms  errors {self.errors}  "
-            f"retries {self.retries}"
+            f"retries {self.retries}  shed {self.shed}"
         )
 
 
@@ -172,23 +176,34 @@ class Client:
     httpx spent 2-4 ms of CPU per request here, aiohttp well under one.
     """
 
-    def __init__(self, port: int, key: str, connections: int, timeout: float) -> None:
+    def __init__(
+        self, port: int, key: str, connections: int, timeout: float, stamp: bool = True
+    ) -> None:
         self.base = f"http://127.0.0.1:{port}"
+        self.stamp = stamp
         self.session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=connections, keepalive_timeout=30),
             headers={"X-Api-Key": key, "Content-Type": "application/json"},
             timeout=aiohttp.ClientTimeout(total=timeout),
         )
 
+    def _headers(self) -> dict[str, str]:
+        # What nginx sets (docker/nginx.conf): the server sheds API requests queued too long.
+        return {"X-Request-Start": f"t={time.time():.3f}"} if self.stamp else {}
+
     async def get_status(self, path: str) -> int:
-        async with self.session.get(self.base + path) as response:
+        async with self.session.get(self.base + path, headers=self._headers()) as response:
             await response.read()
             return response.status
 
-    async def post(self, path: str, body: dict) -> tuple[int, dict]:
-        async with self.session.post(self.base + path, data=json.dumps(body)) as response:
+    async def post(self, path: str, body: dict) -> tuple[int, dict, str | None]:
+        """(status, reply when 200, Retry-After header)."""
+        async with self.session.post(
+            self.base + path, data=json.dumps(body), headers=self._headers()
+        ) as response:
             raw = await response.read()
-            return response.status, json.loads(raw) if response.status == 200 else {}
+            reply = json.loads(raw) if response.status == 200 else {}
+            return response.status, reply, response.headers.get("Retry-After")
 
     async def close(self) -> None:
         await self.session.close()
@@ -209,21 +224,39 @@ async def wait_up(client: Client) -> None:
     raise SystemExit("server did not come up")
 
 
+def _retry_after(status: int, header: str | None) -> float | None:
+    """Seconds the server asked us to wait before retrying a shed request, if it did."""
+    if status != 503 or header is None:
+        return None
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        return None
+
+
 async def send(client: Client, path: str, body: dict, stats: Stats) -> dict | None:
+    # Timed from the first attempt: retries and Retry-After waits are part of the turn.
+    started = time.perf_counter()
     for attempt in range(4):
-        started = time.perf_counter()
+        wait = 0.2 * (attempt + 1)
         try:
-            status, reply = await client.post(path, body)
+            status, reply, retry_after = await client.post(path, body)
             if status < 500:
                 stats.latencies.append(time.perf_counter() - started)
                 if status != 200:
                     stats.errors += 1
                     return None
                 return reply
+            shed_wait = _retry_after(status, retry_after)
+            if shed_wait is not None:
+                stats.shed += 1
+                wait = shed_wait
+            else:
+                stats.retries += 1
         except ERRORS:
-            pass
-        stats.retries += 1  # same client_message_id: the server answers a retry once
-        await asyncio.sleep(0.2 * (attempt + 1))
+            stats.retries += 1
+        # Same client_message_id on every attempt: the server answers a retry once.
+        await asyncio.sleep(wait)
     stats.errors += 1
     return None
 
@@ -357,7 +390,7 @@ def per_request(stats: Stats) -> str:
 
 
 async def run(args: argparse.Namespace, key: str) -> Stats:
-    client = Client(args.port, key, args.connections, args.timeout)
+    client = Client(args.port, key, args.connections, args.timeout, not args.no_proxy_stamp)
     try:
         return await phases(client, args, key)
     finally:
@@ -453,6 +486,11 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=1000, help="client connection cap")
     parser.add_argument("--timeout", type=float, default=10, help="client timeout, then retry")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--no-proxy-stamp",
+        action="store_true",
+        help="send no X-Request-Start (as without nginx): the server never sheds",
+    )
     parser.add_argument(
         "--database-url",
         default="postgres://postgres@127.0.0.1:5432/bench_chat",

@@ -28,6 +28,11 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
     registry=REGISTRY,
 )
+HTTP_SHED = Counter(
+    "aicc_http_shed_total",
+    "API requests refused because they waited in the queue past the deadline",
+    registry=REGISTRY,
+)
 NLU_LATENCY = Histogram(
     "aicc_nlu_seconds",
     "Time to understand one customer message",

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from apps.core.api import json_error
-from apps.monitoring.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from apps.monitoring.metrics import HTTP_LATENCY, HTTP_REQUESTS, HTTP_SHED
+
+# Probes must keep answering under overload: a shed health check would get the process restarted.
+NEVER_SHED = frozenset({"/api/monitoring/health", "/api/monitoring/metrics"})
 
 
 class ApiGuardMiddleware:
@@ -44,3 +49,48 @@ class MetricsMiddleware:
         HTTP_LATENCY.labels(endpoint).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
         return response
+
+
+def _request_start(request: HttpRequest) -> float | None:
+    """When nginx took the request (`X-Request-Start: t=<seconds>`), or None if unknown."""
+    value = request.headers.get("X-Request-Start", "")
+    if not value.startswith("t="):
+        return None
+    try:
+        started = float(value[2:])
+    except ValueError:
+        return None
+    return started if math.isfinite(started) else None
+
+
+class QueueDeadlineMiddleware:
+    """Refuse API requests that waited in the queue past the deadline, before any work on them.
+
+    Under overload the backlog grows until every client times out; answering the oldest requests
+    with a quick 503 keeps the queue short enough for the rest to be served in time.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._too_old(request):
+            HTTP_SHED.inc()
+            # LocaleMiddleware has not run yet: pick the client's language here.
+            with translation.override(translation.get_language_from_request(request)):
+                response = json_error(
+                    request, 503, "overloaded", _("지금 요청이 많아 잠시 후 다시 시도해 주세요.")
+                )
+            response["Retry-After"] = "2"
+            return response
+        return self.get_response(request)
+
+    def _too_old(self, request: HttpRequest) -> bool:
+        deadline = settings.API_QUEUE_DEADLINE_SECONDS
+        if deadline <= 0 or not request.path.startswith("/api/") or request.path in NEVER_SHED:
+            return False
+        started = _request_start(request)
+        if started is None:
+            return False
+        # A stamp from the future (clock skew, a stamp in ms) has a negative age: it is served.
+        return time.time() - started > deadline

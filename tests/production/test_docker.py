@@ -62,6 +62,27 @@ def test_compose_starts_the_whole_topology() -> None:
     assert "location /ws/" in nginx and "proxy_pass http://aicc_ws" in nginx
 
 
+def _nginx_locations() -> dict[str, str]:
+    """Each `location` block of nginx.conf by its path: up to the first line that is only `}`."""
+    nginx = (DOCKER / "nginx.conf").read_text()
+    return dict(re.findall(r"^\s*location\s+(\S+)\s*\{$(.*?)^\s*\}$", nginx, re.M | re.S))
+
+
+def test_every_nginx_location_passes_the_forwarding_headers_itself() -> None:
+    # A location with any proxy_set_header of its own inherits none from the server block.
+    locations = _nginx_locations()
+    assert set(locations) == {"/ws/", "/"}
+    for path, block in locations.items():
+        headers = re.findall(r"proxy_set_header\s+(\S+)", block)
+        assert {"Host", "X-Forwarded-For", "X-Forwarded-Proto", "X-Request-ID"} <= set(
+            headers), path
+
+
+def test_nginx_stamps_http_requests_for_the_queue_deadline() -> None:
+    block = _nginx_locations()["/"]
+    assert re.search(r'proxy_set_header\s+X-Request-Start\s+"t=\$\{msec\}";', block)
+
+
 def test_the_servers_the_entrypoint_runs_are_installed() -> None:
     import gunicorn.workers.gthread  # noqa: F401
     import uvicorn.main  # noqa: F401
