@@ -38,6 +38,14 @@ def test_it_refuses_an_api_request_queued_past_the_deadline(client):
     assert _shed_total() == before + 1
 
 
+def test_a_shed_request_is_counted_not_logged_as_an_error(client, caplog):
+    with caplog.at_level("WARNING", logger="django.request"):
+        response = client.get(URL, headers=_stamp(9))
+
+    assert response.status_code == 503
+    assert [r for r in caplog.records if r.name == "django.request"] == []
+
+
 def test_it_refuses_in_the_clients_language(client):
     response = client.get(URL, headers={**_stamp(9), "Accept-Language": "en"})
 
