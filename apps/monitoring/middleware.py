@@ -7,13 +7,24 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.api import json_error
 from apps.monitoring.metrics import HTTP_LATENCY, HTTP_REQUESTS, HTTP_SHED
 
 # Probes must keep answering under overload: a shed health check would get the process restarted.
 NEVER_SHED = frozenset({"/api/monitoring/health", "/api/monitoring/metrics"})
+
+
+def _early_error(request: HttpRequest, status: int, code: str, message: Promise) -> HttpResponse:
+    """An API error from before LocaleMiddleware runs, in the client's language.
+
+    Django never resets the active language after a request, so without this the message would
+    come out in whatever language this thread's previous request used.
+    """
+    with translation.override(translation.get_language_from_request(request)):
+        return json_error(request, status, code, str(message))
 
 
 class ApiGuardMiddleware:
@@ -29,7 +40,7 @@ class ApiGuardMiddleware:
             except ValueError:
                 length = 0
             if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-                return json_error(
+                return _early_error(
                     request, 413, "payload_too_large", _("요청 본문은 64KB 이하여야 합니다.")
                 )
         return self.get_response(request)
@@ -76,11 +87,9 @@ class QueueDeadlineMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._too_old(request):
             HTTP_SHED.inc()
-            # LocaleMiddleware has not run yet: pick the client's language here.
-            with translation.override(translation.get_language_from_request(request)):
-                response = json_error(
-                    request, 503, "overloaded", _("지금 요청이 많아 잠시 후 다시 시도해 주세요.")
-                )
+            response = _early_error(
+                request, 503, "overloaded", _("지금 요청이 많아 잠시 후 다시 시도해 주세요.")
+            )
             response["Retry-After"] = "2"
             # Counted in aicc_http_shed_total instead of one ERROR log line each: under overload
             # thousands a minute would flood the logs and spend the CPU shedding saves.
