@@ -63,9 +63,9 @@ def _sql(with_reply: bool, update_fields: tuple[str, ...]) -> str:
     parts = [f"c AS ({insert} ({plain}) RETURNING id)"]
     if with_reply:
         parts.append(f"r AS ({insert} ({linked}) RETURNING id)")
-    parts.append(f"u AS (UPDATE {conversation} SET {sets} WHERE id = %s)")  # noqa: S608
+    parts.append(f"u AS (UPDATE {conversation} SET {sets} WHERE id = %s)")  # noqa: S608  # nosec B608 - names from the models
     returned = "(SELECT id FROM r)" if with_reply else "NULL"
-    return f"WITH {', '.join(parts)} SELECT (SELECT id FROM c), {returned}"  # noqa: S608
+    return f"WITH {', '.join(parts)} SELECT (SELECT id FROM c), {returned}"  # noqa: S608  # nosec B608
 
 
 def _saved(message: Message, pk: int) -> None:
@@ -113,7 +113,7 @@ def _lock_plan() -> tuple[str, list[str], list[tuple[int, Any, list[Any]]]]:
     columns = ", ".join(qn(field.column) for field in fields)  # type: ignore[arg-type] # concrete
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     sql = (
-        f"SELECT {columns} FROM {qn(meta.db_table)}"  # noqa: S608 - names from the model
+        f"SELECT {columns} FROM {qn(meta.db_table)}"  # noqa: S608  # nosec B608 - model names
         f" WHERE {qn('session_id')} = %s AND {qn('channel_key_id')} = %s"
         f" AND {qn('user_id')} = %s{lock}"
     )
