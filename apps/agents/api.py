@@ -36,10 +36,18 @@ class AgentsApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         username = serializers.RegexField(r"^[A-Za-z0-9._@+\-]{3,150}$", max_length=150)
-        display_name = serializers.CharField(max_length=100)
+        # A pattern, not just "required": the schema then says what the server accepts (a name
+        # with a visible character), and schemathesis holds the two to it.
+        display_name = serializers.RegexField(r"\S", max_length=100)
         email = serializers.EmailField(required=False, allow_blank=True, default="")
+        # Blank or null: no usable password until the agent sets one by password reset.
         password = serializers.CharField(
-            required=False, write_only=True, max_length=128, allow_null=True, default=None
+            required=False,
+            write_only=True,
+            max_length=128,
+            allow_null=True,
+            allow_blank=True,
+            default=None,
         )
         team = serializers.SlugRelatedField(
             slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True
@@ -52,7 +60,7 @@ class AgentsApi(APIView):
         def validate_password(self, value: str | None) -> str | None:
             if value:
                 validate_password(value)
-            return value
+            return value or None
 
     @extend_schema(
         operation_id="agents_list",
