@@ -50,6 +50,7 @@ def test_agents_list_and_create(client_as_supervisor, queues):
         ({"username": "agent.x", "display_name": "x", "queues": ["nope"]}, "queues"),
         ({"username": "agent.x", "display_name": "x", "capacity": 0}, "capacity"),
         ({"username": "agent.x", "display_name": "x", "password": "123"}, "password"),
+        ({"username": "agent.x", "display_name": "   "}, "display_name"),
     ],
 )
 def test_agent_create_names_the_bad_field(client_as_supervisor, queues, body, field):
@@ -58,6 +59,17 @@ def test_agent_create_names_the_bad_field(client_as_supervisor, queues, body, fi
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
     assert not Agent.objects.exists()
+
+
+def test_agent_created_with_a_blank_password_has_no_usable_password(client_as_supervisor):
+    response = client_as_supervisor.post(
+        "/api/admin/agents",
+        {"username": "agent.sso", "display_name": "김상담", "password": ""},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201
+    assert not Agent.objects.get(user__username="agent.sso").user.has_usable_password()
 
 
 def test_agent_create_refuses_a_taken_username(client_as_supervisor, agent):
