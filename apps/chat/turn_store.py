@@ -44,6 +44,11 @@ def _params(message: Message, *, skip: str = "") -> list[Any]:
 
 
 @cache
+def _conversation_fields(names: tuple[str, ...]) -> tuple[Field[Any, Any], ...]:
+    return tuple(Conversation._meta.get_field(name) for name in names)  # type: ignore[misc] # concrete fields
+
+
+@cache
 def _sql(with_reply: bool, update_fields: tuple[str, ...]) -> str:
     """The statement for one shape of turn; table and column names come from the models."""
     qn = connection.ops.quote_name
@@ -56,8 +61,8 @@ def _sql(with_reply: bool, update_fields: tuple[str, ...]) -> str:
     )
     message, conversation = qn(Message._meta.db_table), qn(Conversation._meta.db_table)
     sets = ", ".join(
-        f"{qn(Conversation._meta.get_field(name).column)} = %s"  # type: ignore[union-attr,arg-type]
-        for name in update_fields
+        f"{qn(field.column)} = %s"  # type: ignore[arg-type] # concrete
+        for field in _conversation_fields(update_fields)
     )
     insert = f"INSERT INTO {message} ({columns}) VALUES"  # noqa: S608 - names, no values
     parts = [f"c AS ({insert} ({plain}) RETURNING id)"]
@@ -90,10 +95,9 @@ def store_turn(
     params = _params(customer)
     if reply is not None:
         params += _params(reply, skip="reply_to_id")
-    for name in update_fields:
-        field = Conversation._meta.get_field(name)
-        value = field.pre_save(conversation, False)  # type: ignore[union-attr]
-        params.append(field.get_db_prep_save(value, connection))  # type: ignore[union-attr]
+    for field in _conversation_fields(tuple(update_fields)):
+        value = field.pre_save(conversation, False)
+        params.append(field.get_db_prep_save(value, connection))
     params.append(conversation.pk)
     with connection.cursor() as cursor:
         cursor.execute(_sql(reply is not None, tuple(update_fields)), params)

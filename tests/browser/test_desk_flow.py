@@ -43,6 +43,16 @@ def _customer_to_queue(page: Page, url: str, user_id: str) -> None:
     expect(page.locator("[data-testid=status]")).to_contain_text("대기 순서")
 
 
+def _agent_and_queued(server, browser, dialogs, agent_name: str, user_id: str):  # type: ignore[no-untyped-def]
+    """An agent signed in and set AWAY, and a customer who asked for an agent."""
+    agent = new_page(browser, dialogs)
+    _login(agent, server["url"], agent_name)
+    _set_state(agent, "AWAY")
+    customer = new_page(browser, dialogs)
+    _customer_to_queue(customer, server["url"], user_id)
+    return agent, customer
+
+
 def _accept_first(agent: Page) -> None:
     button = agent.locator("[data-testid=queue-list] button").first
     expect(button).to_be_visible()  # arrived over the websocket, no reload
@@ -87,12 +97,7 @@ def test_customer_to_agent_and_back_with_csat(server, browser, dialogs):
 
 
 def test_customer_markup_is_shown_as_text_and_ime_enter_sends_nothing(server, browser, dialogs):
-    url = server["url"]
-    agent = new_page(browser, dialogs)
-    _login(agent, url, "agent.park")
-    _set_state(agent, "AWAY")
-    customer = new_page(browser, dialogs)
-    _customer_to_queue(customer, url, "web-xss-1")
+    agent, customer = _agent_and_queued(server, browser, dialogs, "agent.park", "web-xss-1")
     _accept_first(agent)
 
     for text in ("<img src=x onerror=alert(1)>", "<script>alert(2)</script>"):
@@ -142,12 +147,7 @@ def _customer_poster(customer: Page, user_id: str):  # type: ignore[no-untyped-d
 
 def test_a_message_sent_while_the_desk_socket_connects_is_not_missed(server, browser, dialogs):
     """Stored after the chat page was rendered, before its socket joined: the resync shows it."""
-    url = server["url"]
-    agent = new_page(browser, dialogs)
-    _login(agent, url, "agent.lee")
-    _set_state(agent, "AWAY")
-    customer = new_page(browser, dialogs)
-    _customer_to_queue(customer, url, "web-race-1")
+    agent, customer = _agent_and_queued(server, browser, dialogs, "agent.lee", "web-race-1")
 
     post = _customer_poster(customer, "web-race-1")
 
