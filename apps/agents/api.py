@@ -11,7 +11,13 @@ from rest_framework.views import APIView
 
 from apps.agents.models import Agent, AgentState, Queue, Team
 from apps.agents.services import agent_create
-from apps.chat.api.serializers import errors
+from apps.chat.api.serializers import (
+    StrictCharField,
+    StrictEmailField,
+    StrictIntegerField,
+    StrictRegexField,
+    errors,
+)
 from apps.core.permissions import IsSupervisor
 
 
@@ -35,13 +41,13 @@ class AgentsApi(APIView):
     permission_classes = [IsSupervisor]
 
     class InputSerializer(serializers.Serializer):
-        username = serializers.RegexField(r"^[A-Za-z0-9._@+\-]{3,150}$", max_length=150)
+        username = StrictRegexField(r"^[A-Za-z0-9._@+\-]{3,150}$", max_length=150)
         # A pattern, not just "required": the schema then says what the server accepts (a name
         # with a visible character), and schemathesis holds the two to it.
-        display_name = serializers.RegexField(r"\S", max_length=100)
-        email = serializers.EmailField(required=False, allow_blank=True, default="")
+        display_name = StrictRegexField(r"\S", max_length=100)
+        email = StrictEmailField(required=False, allow_blank=True, default="")
         # Blank or null: no usable password until the agent sets one by password reset.
-        password = serializers.CharField(
+        password = StrictCharField(
             required=False,
             write_only=True,
             max_length=128,
@@ -52,10 +58,13 @@ class AgentsApi(APIView):
         team = serializers.SlugRelatedField(
             slug_field="name", queryset=Team.objects.all(), required=False, allow_null=True
         )
-        queues = serializers.SlugRelatedField(
-            slug_field="code", queryset=Queue.objects.all(), many=True, required=False
+        # A ListField, not many=True: DRF's ManyRelatedField iterates whatever it is given, so
+        # {"queues": {}} or {"queues": {"a": 1}} would pass as a list of its keys.
+        queues = serializers.ListField(
+            child=serializers.SlugRelatedField(slug_field="code", queryset=Queue.objects.all()),
+            required=False,
         )
-        capacity = serializers.IntegerField(min_value=1, max_value=20, default=3)
+        capacity = StrictIntegerField(min_value=1, max_value=20, default=3)
 
         def validate_password(self, value: str | None) -> str | None:
             if value:

@@ -92,6 +92,8 @@ def test_escalating_twice_keeps_the_place(api, session):
         {"user_id": "alice"},
         {"session_id": "nope", "user_id": "alice"},
         {"session_id": UNKNOWN, "user_id": "alice"},
+        {"session_id": 5, "user_id": "alice"},
+        {"session_id": ["x"], "user_id": "alice"},
     ],
 )
 def test_escalate_refuses_bad_sessions(api, session, body):
@@ -112,7 +114,18 @@ def test_feedback_marks_the_bot_answer(api, session):
 
 @pytest.mark.parametrize(
     ("seq", "helpful", "status"),
-    [(1, True, 404), (50, True, 404), (0, True, 400), ("two", True, 400), (2, "maybe", 400)],
+    [
+        (1, True, 404),
+        (50, True, 404),
+        (0, True, 400),
+        ("two", True, 400),
+        (2, "maybe", 400),
+        # JSON types are kept: "2", 2.0 and "false" are not coerced.
+        ("2", True, 400),
+        (2.0, True, 400),
+        (2, "false", 400),
+        (2, 0, 400),
+    ],
 )
 def test_feedback_only_on_bot_answers(api, session, seq, helpful, status):
     response = api.post(
@@ -145,7 +158,7 @@ def test_csat_while_open_is_a_409(api, session):
     assert response.json()["error"]["code"] == "conversation_open"
 
 
-@pytest.mark.parametrize("score", [0, 6, "5점", None, 4.5])
+@pytest.mark.parametrize("score", [0, 6, "5점", None, 4.5, "5", True])
 def test_csat_score_is_1_to_5(api, session, score):
     Conversation.objects.filter(session_id=session).update(state=ConversationState.CLOSED)
 

@@ -51,6 +51,15 @@ def test_agents_list_and_create(client_as_supervisor, queues):
         ({"username": "agent.x", "display_name": "x", "capacity": 0}, "capacity"),
         ({"username": "agent.x", "display_name": "x", "password": "123"}, "password"),
         ({"username": "agent.x", "display_name": "   "}, "display_name"),
+        # A JSON value of the wrong type is refused, not coerced or iterated.
+        ({"username": "agent.x", "display_name": "x", "queues": {}}, "queues"),
+        ({"username": "agent.x", "display_name": "x", "queues": {"general": 1}}, "queues"),
+        ({"username": "agent.x", "display_name": "x", "queues": "general"}, "queues"),
+        ({"username": "agent.x", "display_name": "x", "capacity": "2"}, "capacity"),
+        ({"username": "agent.x", "display_name": "x", "capacity": True}, "capacity"),
+        ({"username": 12345, "display_name": "x"}, "username"),
+        ({"username": "agent.x", "display_name": 7}, "display_name"),
+        ({"username": "agent.x", "display_name": "x", "password": 12345678}, "password"),
     ],
 )
 def test_agent_create_names_the_bad_field(client_as_supervisor, queues, body, field):

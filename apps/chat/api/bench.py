@@ -12,7 +12,12 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.chat.api.serializers import ClientMessageIdField, MessageTextField, UserIdField
+from apps.chat.api.serializers import (
+    ClientMessageIdField,
+    MessageTextField,
+    StrictUUIDField,
+    UserIdField,
+)
 from apps.chat.api.views import ChannelApi
 from apps.chat.models import MessageSender
 from apps.chat.services import _created, _find_replay, _next_locked, _open_conversation
@@ -32,7 +37,7 @@ class BenchInsertApi(ChannelApi):
     class InputSerializer(serializers.Serializer):
         message = MessageTextField()
         user_id = UserIdField()
-        session_id = serializers.UUIDField(required=False, allow_null=True)
+        session_id = StrictUUIDField(required=False, allow_null=True)
         client_message_id = ClientMessageIdField(required=False, allow_null=True)
 
     @extend_schema(exclude=True)

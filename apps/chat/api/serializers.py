@@ -37,7 +37,47 @@ no_control_characters: list[Callable[[str], None]] = [
 ]
 
 
-class UserIdField(serializers.RegexField):
+class JsonTypeMixin:
+    """Refuse a JSON value of another type instead of coercing it.
+
+    DRF turns 123 into "123" for a CharField, 5 into a UUID and "true" into True. The schema
+    promises types, so a body that breaks them is a 400 naming the field, not a guess.
+    """
+
+    json_types: tuple[type, ...] = (str,)
+
+    def to_internal_value(self, data: Any) -> Any:
+        wrong_bool = isinstance(data, bool) and bool not in self.json_types
+        if wrong_bool or not isinstance(data, self.json_types):
+            self.fail("invalid")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictCharField(JsonTypeMixin, serializers.CharField):
+    pass
+
+
+class StrictRegexField(JsonTypeMixin, serializers.RegexField):
+    pass
+
+
+class StrictEmailField(JsonTypeMixin, serializers.EmailField):
+    pass
+
+
+class StrictUUIDField(JsonTypeMixin, serializers.UUIDField):
+    pass
+
+
+class StrictIntegerField(JsonTypeMixin, serializers.IntegerField):
+    json_types = (int,)
+
+
+class StrictBooleanField(JsonTypeMixin, serializers.BooleanField):
+    json_types = (bool,)
+
+
+class UserIdField(StrictRegexField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             r"^[A-Za-z0-9._:@\-]{1,128}$",
@@ -47,7 +87,7 @@ class UserIdField(serializers.RegexField):
         )
 
 
-class MessageTextField(serializers.CharField):
+class MessageTextField(StrictCharField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             max_length=MAX_MESSAGE_LENGTH,
@@ -61,7 +101,7 @@ class MessageTextField(serializers.CharField):
         )
 
 
-class ClientMessageIdField(serializers.RegexField):
+class ClientMessageIdField(StrictRegexField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(r"^[A-Za-z0-9._:\-]{1,64}$", max_length=64, **kwargs)
 

@@ -20,6 +20,10 @@ from apps.chat.api.serializers import (
     ClientMessageIdField,
     EscalationSerializer,
     MessageTextField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    StrictUUIDField,
     UserIdField,
     errors,
     no_control_characters,
@@ -58,7 +62,7 @@ class ChatMessageApi(ChannelApi):
     class InputSerializer(serializers.Serializer):
         message = MessageTextField()
         user_id = UserIdField()
-        session_id = serializers.UUIDField(required=False, allow_null=True)
+        session_id = StrictUUIDField(required=False, allow_null=True)
         channel = serializers.ChoiceField(choices=CHANNELS, required=False)
         client_message_id = ClientMessageIdField(required=False, allow_null=True)
 
@@ -165,7 +169,7 @@ SESSION_PARAM = OpenApiParameter("session_id", str, OpenApiParameter.PATH)
 
 class ChatEscalateApi(ChannelApi):
     class InputSerializer(serializers.Serializer):
-        session_id = serializers.UUIDField()
+        session_id = StrictUUIDField()
         user_id = UserIdField()
 
     class OutputSerializer(serializers.Serializer):
@@ -194,10 +198,10 @@ class ChatEscalateApi(ChannelApi):
 
 class ChatFeedbackApi(ChannelApi):
     class InputSerializer(serializers.Serializer):
-        session_id = serializers.UUIDField()
+        session_id = StrictUUIDField()
         user_id = UserIdField()
-        seq = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
-        helpful = serializers.BooleanField()
+        seq = StrictIntegerField(min_value=1, max_value=2**31 - 1)
+        helpful = StrictBooleanField()
 
     class OutputSerializer(serializers.Serializer):
         seq = serializers.IntegerField()
@@ -220,10 +224,10 @@ class ChatFeedbackApi(ChannelApi):
 
 class ChatCsatApi(ChannelApi):
     class InputSerializer(serializers.Serializer):
-        session_id = serializers.UUIDField()
+        session_id = StrictUUIDField()
         user_id = UserIdField()
-        score = serializers.IntegerField(min_value=1, max_value=5)
-        comment = serializers.CharField(
+        score = StrictIntegerField(min_value=1, max_value=5)
+        comment = StrictCharField(
             required=False,
             allow_blank=True,
             max_length=1000,
