@@ -32,9 +32,7 @@ urlpatterns = [
     path("pay/demo/", payment_demo, name="payment-demo"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file: CSP allows scripts only from self.
-    path(
-        "api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"
-    ),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
 
 if settings.DEBUG:

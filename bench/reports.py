@@ -41,8 +41,16 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_reports"
-TEXTS = ["안녕하세요", "요금제 변경하고 싶어요", "네 확인해 드리겠습니다", "배송 조회 부탁드려요",
-         "잠시만 기다려 주세요", "감사합니다", "비밀번호를 잊어버렸어요", "처리되었습니다"]
+TEXTS = [
+    "안녕하세요",
+    "요금제 변경하고 싶어요",
+    "네 확인해 드리겠습니다",
+    "배송 조회 부탁드려요",
+    "잠시만 기다려 주세요",
+    "감사합니다",
+    "비밀번호를 잊어버렸어요",
+    "처리되었습니다",
+]
 HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 3, 5, 8, 12, 14, 13, 10, 12, 13, 12, 11, 9, 7, 6, 5, 4, 3, 2]
 
 CONV_COLUMNS = (
@@ -93,33 +101,53 @@ def _directory(n_agents: int, n_queues: int) -> tuple[list[int], list[int], int]
         Queue.objects.get_or_create(code=f"bench-{i}", defaults={"name": f"벤치 큐 {i}"})[0]
         for i in range(n_queues)
     ]
-    existing = set(User.objects.filter(username__startswith="bench-agent-").values_list(
-        "username", flat=True))
+    existing = set(
+        User.objects.filter(username__startswith="bench-agent-").values_list("username", flat=True)
+    )
     users = User.objects.bulk_create(
-        [User(username=f"bench-agent-{i}") for i in range(n_agents)
-         if f"bench-agent-{i}" not in existing]
+        [
+            User(username=f"bench-agent-{i}")
+            for i in range(n_agents)
+            if f"bench-agent-{i}" not in existing
+        ]
     )
     Agent.objects.bulk_create(
-        [Agent(user=u, display_name=u.username, team=teams[i % len(teams)], capacity=3,
-               state="AVAILABLE") for i, u in enumerate(users)]
+        [
+            Agent(
+                user=u,
+                display_name=u.username,
+                team=teams[i % len(teams)],
+                capacity=3,
+                state="AVAILABLE",
+            )
+            for i, u in enumerate(users)
+        ]
     )
-    agents = list(Agent.objects.filter(user__username__startswith="bench-agent-")
-                  .values_list("pk", flat=True))
+    agents = list(
+        Agent.objects.filter(user__username__startswith="bench-agent-").values_list("pk", flat=True)
+    )
     key = ChannelKey.objects.filter(name="bench").first() or ChannelKey.issue(name="bench")[0]
     return agents, [q.pk for q in queues], key.pk
 
 
 def _conversation(
-    pk: int, day0: date, days: int, key: int, queues: list[int], agents: list[int],
-    today: date, rnd: random.Random,
+    pk: int,
+    day0: date,
+    days: int,
+    key: int,
+    queues: list[int],
+    agents: list[int],
+    today: date,
+    rnd: random.Random,
 ) -> tuple[tuple[Any, ...], int, int | None]:
     from apps.reports.kpis import SEOUL
 
     live = pk % 2000 == 0  # a thin live floor today for the board queries
     day = today if live else day0 + timedelta(days=rnd.randrange(days))
     hour = rnd.choices(range(24), HOUR_WEIGHTS)[0]
-    start = datetime(day.year, day.month, day.day, hour, rnd.randrange(60), rnd.randrange(60),
-                     tzinfo=SEOUL)
+    start = datetime(
+        day.year, day.month, day.day, hour, rnd.randrange(60), rnd.randrange(60), tzinfo=SEOUL
+    )
     if live:
         start = datetime.now(SEOUL) - timedelta(seconds=rnd.randrange(30, 900))
     user = f"cust-{rnd.randrange(max(1, pk // 3 + 1000))}"
@@ -147,9 +175,32 @@ def _conversation(
         wrapup = rnd.randrange(0, 120)
         csat = rnd.choices([1, 2, 3, 4, 5], [5, 5, 15, 35, 40])[0] if rnd.random() < 0.4 else None
     n_messages = rnd.randrange(4, 17)
-    row = (pk, uuid.UUID(int=rnd.getrandbits(128), version=4), key, user, "web", state, queue,
-           agent, start, queued, assigned, frt, closed, abandoned, "", wrapup, "", "", csat, "",
-           "{}", "", n_messages, "")
+    row = (
+        pk,
+        uuid.UUID(int=rnd.getrandbits(128), version=4),
+        key,
+        user,
+        "web",
+        state,
+        queue,
+        agent,
+        start,
+        queued,
+        assigned,
+        frt,
+        closed,
+        abandoned,
+        "",
+        wrapup,
+        "",
+        "",
+        csat,
+        "",
+        "{}",
+        "",
+        n_messages,
+        "",
+    )
     return row, n_messages, agent
 
 
@@ -185,15 +236,27 @@ def load(n: int, seed: int) -> None:
                 for seq in range(1, last_seq + 1):
                     sender = "customer" if seq % 2 else ("agent" if agent and seq > 4 else "bot")
                     action = "" if sender != "bot" else ("FALLBACK" if seq % 10 == 0 else "ANSWER")
-                    msg_copy.write_row((cid, seq, sender, TEXTS[(cid + seq) % 8], "", action,
-                                        agent if sender == "agent" else None, False, "{}",
-                                        start + timedelta(seconds=15 * seq)))
+                    msg_copy.write_row(
+                        (
+                            cid,
+                            seq,
+                            sender,
+                            TEXTS[(cid + seq) % 8],
+                            "",
+                            action,
+                            agent if sender == "agent" else None,
+                            False,
+                            "{}",
+                            start + timedelta(seconds=15 * seq),
+                        )
+                    )
                 messages += last_seq
                 if i % 200_000 == 0:
                     print(f"  messages {messages:,} ({time.perf_counter() - t_msg:.0f} s)")
         print(f"messages: {messages:,} in {time.perf_counter() - t_msg:.1f} s")
-        with raw.copy("COPY agents_agentstatechange (agent_id, state, started_at, ended_at) "
-                      "FROM STDIN") as shifts:
+        with raw.copy(
+            "COPY agents_agentstatechange (agent_id, state, started_at, ended_at) FROM STDIN"
+        ) as shifts:
             for agent in agents:
                 for d in range(days + 1):
                     day = day0 + timedelta(days=d)
@@ -222,8 +285,10 @@ def timed(label: str, fn: Callable[[], Any], runs: int) -> list[float]:
         samples.append((time.perf_counter() - t) * 1000)
     samples.sort()
     p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
-    print(f"{label:<48} p50 {statistics.median(samples):8.1f} ms   p95 {p95:8.1f} ms   "
-          f"max {samples[-1]:8.1f} ms  (n={runs})")
+    print(
+        f"{label:<48} p50 {statistics.median(samples):8.1f} ms   p95 {p95:8.1f} ms   "
+        f"max {samples[-1]:8.1f} ms  (n={runs})"
+    )
     return samples
 
 
@@ -278,17 +343,24 @@ def measure(runs: int) -> None:
     if not last:
         raise SystemExit("no conversations: run without --skip-load first")
     day = datetime.now(SEOUL).date() - timedelta(days=1)
-    print(f"\nday measured: {day} (Asia/Seoul); runs per figure: {runs}; "
-          f"load average {os.getloadavg()[0]:.1f} / {os.getloadavg()[1]:.1f} (1/5 min)")
-    timed("roll-up of one day (reports.rollup_kpis unit)",
-          lambda: services.kpi_rollup_day(day=day - timedelta(days=1)), max(2, runs // 2))
+    print(
+        f"\nday measured: {day} (Asia/Seoul); runs per figure: {runs}; "
+        f"load average {os.getloadavg()[0]:.1f} / {os.getloadavg()[1]:.1f} (1/5 min)"
+    )
+    timed(
+        "roll-up of one day (reports.rollup_kpis unit)",
+        lambda: services.kpi_rollup_day(day=day - timedelta(days=1)),
+        max(2, runs // 2),
+    )
     timed("daily KPI report, 1 day", lambda: builders.daily_kpi(day, day), runs)
-    timed("daily KPI report, 30 days", lambda: builders.daily_kpi(day - timedelta(29), day),
-          runs)
+    timed("daily KPI report, 30 days", lambda: builders.daily_kpi(day - timedelta(29), day), runs)
     with _live_only():
         timed("daily KPI report, 1 day, live", lambda: builders.daily_kpi(day, day), runs)
-        timed("daily KPI report, 30 days, live",
-              lambda: builders.daily_kpi(day - timedelta(29), day), max(2, runs // 4))
+        timed(
+            "daily KPI report, 30 days, live",
+            lambda: builders.daily_kpi(day - timedelta(29), day),
+            max(2, runs // 4),
+        )
     timed("agent performance report, 1 day", lambda: builders.agent_performance(day, day), runs)
     timed("FAQ effectiveness report, 1 day", lambda: builders.faq_effectiveness(day, day), runs)
     timed("board: queue_snapshot", live.queue_snapshot, runs * 2)
@@ -296,30 +368,68 @@ def measure(runs: int) -> None:
     timed("board: dashboard (today + last hour KPIs)", live.dashboard, runs * 2)
     client = _client()
     d = day.isoformat()
-    timed("page /reports/kpis/ 1 day by queue", _get(
-        client, "/reports/kpis/", {"date_from": d, "date_to": d, "group": "queue"}), runs)
-    timed("page /reports/kpis/ 30 days by day", _get(client, "/reports/kpis/", {
-        "date_from": (day - timedelta(29)).isoformat(), "date_to": d, "group": "day"}), runs)
-    timed("page /reports/kpis/ 30 days to today by agent", _get(client, "/reports/kpis/", {
-        "date_from": (day - timedelta(28)).isoformat(), "date_to": (day + timedelta(1)).isoformat(),
-        "group": "agent"}), runs)
+    timed(
+        "page /reports/kpis/ 1 day by queue",
+        _get(client, "/reports/kpis/", {"date_from": d, "date_to": d, "group": "queue"}),
+        runs,
+    )
+    timed(
+        "page /reports/kpis/ 30 days by day",
+        _get(
+            client,
+            "/reports/kpis/",
+            {"date_from": (day - timedelta(29)).isoformat(), "date_to": d, "group": "day"},
+        ),
+        runs,
+    )
+    timed(
+        "page /reports/kpis/ 30 days to today by agent",
+        _get(
+            client,
+            "/reports/kpis/",
+            {
+                "date_from": (day - timedelta(28)).isoformat(),
+                "date_to": (day + timedelta(1)).isoformat(),
+                "group": "agent",
+            },
+        ),
+        runs,
+    )
     for label, url, params in [
         ("admin conversations, unfiltered", "/admin/chat/conversation/", {}),
         ("admin conversations, page 50", "/admin/chat/conversation/", {"p": "50"}),
-        ("admin conversations, state=ABANDONED", "/admin/chat/conversation/",
-         {"state__exact": "ABANDONED"}),
-        ("admin conversations, state=QUEUED (rare)", "/admin/chat/conversation/",
-         {"state__exact": "QUEUED"}),
-        ("admin conversations, drill-down 1 day", "/admin/chat/conversation/", {
-            "started_at__gte": datetime(day.year, day.month, day.day, tzinfo=SEOUL).isoformat(),
-            "started_at__lt": (datetime(day.year, day.month, day.day, tzinfo=SEOUL)
-                               + timedelta(days=1)).isoformat()}),
+        (
+            "admin conversations, state=ABANDONED",
+            "/admin/chat/conversation/",
+            {"state__exact": "ABANDONED"},
+        ),
+        (
+            "admin conversations, state=QUEUED (rare)",
+            "/admin/chat/conversation/",
+            {"state__exact": "QUEUED"},
+        ),
+        (
+            "admin conversations, drill-down 1 day",
+            "/admin/chat/conversation/",
+            {
+                "started_at__gte": datetime(day.year, day.month, day.day, tzinfo=SEOUL).isoformat(),
+                "started_at__lt": (
+                    datetime(day.year, day.month, day.day, tzinfo=SEOUL) + timedelta(days=1)
+                ).isoformat(),
+            },
+        ),
         ("admin messages, unfiltered", "/admin/chat/message/", {}),
         ("admin messages, sender=agent", "/admin/chat/message/", {"sender__exact": "agent"}),
-        ("admin messages, sender=system (rare)", "/admin/chat/message/",
-         {"sender__exact": "system"}),
-        ("admin messages, sender=agent, page 50", "/admin/chat/message/",
-         {"sender__exact": "agent", "p": "50"}),
+        (
+            "admin messages, sender=system (rare)",
+            "/admin/chat/message/",
+            {"sender__exact": "system"},
+        ),
+        (
+            "admin messages, sender=agent, page 50",
+            "/admin/chat/message/",
+            {"sender__exact": "agent", "p": "50"},
+        ),
     ]:
         timed(label, _get(client, url, params), runs * 2)
     print(f"\npeak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
@@ -331,8 +441,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-load", action="store_true", help="time the data already loaded")
-    parser.add_argument("--rollup-days", type=int, default=31,
-                        help="roll up this many days before yesterday first (0: none)")
+    parser.add_argument(
+        "--rollup-days",
+        type=int,
+        default=31,
+        help="roll up this many days before yesterday first (0: none)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):

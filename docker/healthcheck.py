@@ -15,11 +15,13 @@ import sys
 def main() -> int:
     hosts = [h.strip().lstrip(".") for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",")]
     host = next((h for h in hosts if h and h != "*"), "localhost")
-    connection = http.client.HTTPConnection("127.0.0.1", int(os.environ.get("PORT", "8000")),
-                                            timeout=4)
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", int(os.environ.get("PORT", "8000")), timeout=4
+    )
     try:
-        connection.request("GET", "/api/monitoring/health",
-                           headers={"Host": host, "X-Forwarded-Proto": "https"})
+        connection.request(
+            "GET", "/api/monitoring/health", headers={"Host": host, "X-Forwarded-Proto": "https"}
+        )
         return 0 if connection.getresponse().status == 200 else 1
     except OSError:
         return 1

@@ -81,26 +81,44 @@ MAKERS: dict[str, Callable[[], Any]] = {
 
 # Models the supervisor role has no permission for: the admin role is the one that gets in.
 ADMIN_ROLE_ONLY = {
-    "auth.user", "auth.group", "core.auditlog",
-    "django_celery_beat.clockedschedule", "django_celery_beat.solarschedule",
-    "django_celery_results.taskresult", "django_celery_results.groupresult",
-    "axes.accessattempt", "axes.accessfailurelog", "axes.accesslog",
+    "auth.user",
+    "auth.group",
+    "core.auditlog",
+    "django_celery_beat.clockedschedule",
+    "django_celery_beat.solarschedule",
+    "django_celery_results.taskresult",
+    "django_celery_results.groupresult",
+    "axes.accessattempt",
+    "axes.accessfailurelog",
+    "axes.accesslog",
     "axes.accessattemptexpiration",
 }
 # No role holds these permissions (API tokens are issued by a command): superusers only.
 SUPERUSER_ONLY = {"authtoken.tokenproxy"}
 # Read-only admins: nobody may add, whatever their permissions say.
 NO_ADD_PAGE = {
-    "chat.conversation", "chat.message", "core.auditlog", "reports.reportrun",
-    "faqs.faqcandidate", "monitoring.alertlog", "reports.conversationexport",
+    "chat.conversation",
+    "chat.message",
+    "core.auditlog",
+    "reports.reportrun",
+    "faqs.faqcandidate",
+    "monitoring.alertlog",
+    "reports.conversationexport",
     "reports.kpirollupday",
-    "evaluations.evaluation", "django_celery_results.taskresult",
+    "evaluations.evaluation",
+    "django_celery_results.taskresult",
     "django_celery_results.groupresult",
     # integrations: rows written by background jobs (apps/integrations/admin.py)
-    "integrations.syncrun", "integrations.queuemetricsnapshot", "integrations.historicalmetric",
-    "integrations.lexintent", "integrations.webhookdelivery", "integrations.notificationlog",
+    "integrations.syncrun",
+    "integrations.queuemetricsnapshot",
+    "integrations.historicalmetric",
+    "integrations.lexintent",
+    "integrations.webhookdelivery",
+    "integrations.notificationlog",
     # login attempts are written by django-axes, never by hand
-    "axes.accessattempt", "axes.accessfailurelog", "axes.accesslog",
+    "axes.accessattempt",
+    "axes.accessfailurelog",
+    "axes.accesslog",
     "axes.accessattemptexpiration",
 }
 # Customers come from the CRM; the supervisor role may view and edit, not create.
@@ -129,8 +147,13 @@ def _autofill(model: type[models.Model]) -> models.Model:
     (other apps add theirs as they go; a specific maker above wins)."""
     values: dict[str, Any] = {}
     for field in model._meta.concrete_fields:
-        if field.primary_key or field.null or field.has_default() or getattr(field, "auto_now", 0) \
-                or getattr(field, "auto_now_add", False):
+        if (
+            field.primary_key
+            or field.null
+            or field.has_default()
+            or getattr(field, "auto_now", 0)
+            or getattr(field, "auto_now_add", False)
+        ):
             continue
         values[field.name] = _value_for(field)
     return model._default_manager.create(**values)

@@ -40,6 +40,14 @@ class AgentAdmin(admin.ModelAdmin):
     # State changes come from the desk and Connect (Agent.set_state keeps the history).
     readonly_fields = ("state", "state_changed_at", "last_assigned_at", "connect_user_id")
     fields = (
-        "user", "display_name", "team", "queues", "skills", "capacity",
-        "state", "state_changed_at", "last_assigned_at", "connect_user_id",
+        "user",
+        "display_name",
+        "team",
+        "queues",
+        "skills",
+        "capacity",
+        "state",
+        "state_changed_at",
+        "last_assigned_at",
+        "connect_user_id",
     )

@@ -56,12 +56,18 @@ class AgentState(models.TextChoices):
 
 class Agent(TimeStampedModel):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agent",
         verbose_name=_("사용자"),
     )
     display_name = models.CharField(_("표시 이름"), max_length=100)
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="agents",
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="agents",
         verbose_name=_("팀"),
     )
     queues = models.ManyToManyField(Queue, blank=True, related_name="agents", verbose_name=_("큐"))

@@ -45,8 +45,12 @@ def audit_record(
     if not isinstance(fields, str):
         fields = ",".join(fields)
     return AuditLog.objects.create(
-        user=user, action=action, target=str(target)[:200], customer=customer,
-        fields=fields[:200], reason=(reason or "").strip()[:300],
+        user=user,
+        action=action,
+        target=str(target)[:200],
+        customer=customer,
+        fields=fields[:200],
+        reason=(reason or "").strip()[:300],
     )
 
 
@@ -100,10 +104,14 @@ def audit_monthly_summary(*, month: date) -> list[UserSummary]:
     summaries = []
     for row in rows:
         data: dict[str, Any] = dict(row)  # action columns are named at run time
-        summaries.append(UserSummary(
-            username=data["user__username"], total=data["total"], customers=data["customers"],
-            by_action={a: data[a] for a in AuditAction.values},
-        ))
+        summaries.append(
+            UserSummary(
+                username=data["user__username"],
+                total=data["total"],
+                customers=data["customers"],
+                by_action={a: data[a] for a in AuditAction.values},
+            )
+        )
     return summaries
 
 
@@ -116,8 +124,12 @@ def audit_summary_csv(rows: list[UserSummary]) -> str:
     )
     for row in rows:
         writer.writerow(
-            [row.username, *[row.by_action[a] for a in AuditAction.values], row.customers,
-             row.total]
+            [
+                row.username,
+                *[row.by_action[a] for a in AuditAction.values],
+                row.customers,
+                row.total,
+            ]
         )
     return "\ufeff" + out.getvalue()
 
@@ -141,8 +153,10 @@ def audit_monthly_report_send(*, month: date) -> int:
         "상세 내역은 관리자 화면의 감사 로그에서 확인하세요."
     ) % {"month": label, "users": len(rows), "total": sum(r.total for r in rows)}
     message = EmailMessage(
-        _("[AICC] %(month)s 개인정보 접근 월간 보고") % {"month": label}, body,
-        settings.DEFAULT_FROM_EMAIL, bcc=recipients,
+        _("[AICC] %(month)s 개인정보 접근 월간 보고") % {"month": label},
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        bcc=recipients,
     )
     message.attach(f"audit-{label}.csv", audit_summary_csv(rows), "text/csv")
     message.send()

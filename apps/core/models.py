@@ -59,7 +59,10 @@ class AuditLog(models.Model):
     action = models.CharField(_("행위"), max_length=20, choices=AuditAction.choices)
     target = models.CharField(_("대상"), max_length=200)
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL,
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         verbose_name=_("고객"),
     )
     fields = models.CharField(_("항목"), max_length=200, blank=True)

@@ -41,8 +41,16 @@ class CustomerAdmin(admin.ModelAdmin):
         # and are never rendered raw here.
         if obj is None:
             return ("crm_id", "name", "phone", "email", "tags", "notes")
-        return ("crm_id", "name", "masked_phone", "masked_email", "tags", "notes",
-                "created_at", "updated_at")
+        return (
+            "crm_id",
+            "name",
+            "masked_phone",
+            "masked_email",
+            "tags",
+            "notes",
+            "created_at",
+            "updated_at",
+        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str

@@ -102,23 +102,30 @@ def phone_digits(phone: str) -> str:
 
 def _customer(data: dict[str, Any]) -> CrmCustomer:
     return CrmCustomer(
-        crm_id=str(data["crm_id"]), name=str(data.get("name", "")),
-        phone=str(data.get("phone", "")), email=str(data.get("email", "")),
+        crm_id=str(data["crm_id"]),
+        name=str(data.get("name", "")),
+        phone=str(data.get("phone", "")),
+        email=str(data.get("email", "")),
     )
 
 
 def _order(data: dict[str, Any], crm_id: str = "") -> CrmOrder:
     return CrmOrder(
-        order_no=str(data["order_no"]), status=str(data.get("status", "")),
-        carrier=str(data.get("carrier", "")), tracking_no=str(data.get("tracking_no", "")),
-        eta=str(data.get("eta", "")), crm_id=str(data.get("crm_id", crm_id)),
+        order_no=str(data["order_no"]),
+        status=str(data.get("status", "")),
+        carrier=str(data.get("carrier", "")),
+        tracking_no=str(data.get("tracking_no", "")),
+        eta=str(data.get("eta", "")),
+        crm_id=str(data.get("crm_id", crm_id)),
     )
 
 
 def _bill(data: dict[str, Any], crm_id: str = "") -> CrmBill:
     return CrmBill(
-        crm_id=str(data.get("crm_id", crm_id)), month=str(data["month"]),
-        amount=int(data.get("amount", 0)), due_date=str(data.get("due_date", "")),
+        crm_id=str(data.get("crm_id", crm_id)),
+        month=str(data["month"]),
+        amount=int(data.get("amount", 0)),
+        due_date=str(data.get("due_date", "")),
         paid=bool(data.get("paid", False)),
     )
 
@@ -213,7 +220,9 @@ def _customer_from_row(row: Customer) -> CrmCustomer:
 class RestCrm:
     def __init__(self, base_url: str, *, transport: httpx.BaseTransport | None = None) -> None:
         self._client = httpx.Client(
-            base_url=base_url.rstrip("/"), timeout=REST_TIMEOUT_SECONDS, transport=transport,
+            base_url=base_url.rstrip("/"),
+            timeout=REST_TIMEOUT_SECONDS,
+            transport=transport,
             headers={"Accept": "application/json"},
         )
 

@@ -20,15 +20,21 @@ class StateForm(forms.Form):
 
 class WrapupForm(forms.Form):
     disposition = forms.ChoiceField(label=_("처리 결과"), choices=DISPOSITIONS)
-    note = forms.CharField(label=_("상담 메모"), required=False, max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("상담 메모"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 class TransferForm(forms.Form):
-    queue = forms.ModelChoiceField(label=_("큐"), queryset=Queue.objects.filter(is_active=True),
-                                   required=False)
-    agent = forms.ModelChoiceField(label=_("상담원"), required=False,
-                                   queryset=Agent.objects.exclude(state=AgentState.OFFLINE))
+    queue = forms.ModelChoiceField(
+        label=_("큐"), queryset=Queue.objects.filter(is_active=True), required=False
+    )
+    agent = forms.ModelChoiceField(
+        label=_("상담원"), required=False, queryset=Agent.objects.exclude(state=AgentState.OFFLINE)
+    )
     note = forms.CharField(label=_("이관 메모"), max_length=500)
 
     def clean(self) -> dict[str, object]:
@@ -43,5 +49,6 @@ class RevealForm(forms.Form):
 
 
 class WhisperForm(forms.Form):
-    text = forms.CharField(label=_("귓속말"), max_length=2000,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("귓속말"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -94,9 +94,7 @@ def suggested_faqs(conversation: Conversation) -> list[Faq]:
     """Top FAQs for the last customer message, ranked by the bot's own index."""
     from apps.nlu.index import get_bot_index
 
-    last = (
-        conversation.messages.filter(sender=MessageSender.CUSTOMER).order_by("-seq").first()
-    )
+    last = conversation.messages.filter(sender=MessageSender.CUSTOMER).order_by("-seq").first()
     if last is None:
         return []
     try:
@@ -116,7 +114,10 @@ def render_canned(body: str, *, customer_name: str, agent_name: str) -> str:
 
 def canned_responses(*, customer_name: str, agent_name: str) -> list[dict[str, str]]:
     return [
-        {"title": c.title, "shortcut": c.shortcut,
-         "text": render_canned(c.body, customer_name=customer_name, agent_name=agent_name)}
+        {
+            "title": c.title,
+            "shortcut": c.shortcut,
+            "text": render_canned(c.body, customer_name=customer_name, agent_name=agent_name),
+        }
         for c in CannedResponse.objects.filter(is_active=True)
     ]

@@ -97,8 +97,13 @@ def _reply_stored(
         return None
     conversation.agent = agent
     message = Message.objects.create(
-        conversation=conversation, seq=conversation.last_seq, sender=MessageSender.AGENT,
-        text=text, agent=agent, client_message_id=client_message_id, created_at=now,
+        conversation=conversation,
+        seq=conversation.last_seq,
+        sender=MessageSender.AGENT,
+        text=text,
+        agent=agent,
+        client_message_id=client_message_id,
+        created_at=now,
     )
     # What message_append does after its insert: broadcast once the row is committed.
     transaction.on_commit(lambda: events.message_created(message.pk, message=message))
@@ -123,8 +128,12 @@ def conversation_close(*, agent: Agent, conversation_id: int) -> Conversation:
     conversation.closed_at = timezone.now()
     conversation.save(update_fields=["state", "closed_at"])
     message_append(
-        conversation=conversation, sender=MessageSender.BOT, text=_(CSAT_PROMPT),
-        next_action="END", intent="csat", payload={"ask_csat": True},
+        conversation=conversation,
+        sender=MessageSender.BOT,
+        text=_(CSAT_PROMPT),
+        next_action="END",
+        intent="csat",
+        payload={"ask_csat": True},
     )
     agent_id = agent.pk
     transaction.on_commit(lambda: events.conversation_changed(conversation_id))
@@ -152,8 +161,12 @@ def conversation_wrapup(
 
 @transaction.atomic
 def conversation_transfer(
-    *, agent: Agent, conversation_id: int, note: str,
-    queue: Queue | None = None, to_agent: Agent | None = None,
+    *,
+    agent: Agent,
+    conversation_id: int,
+    note: str,
+    queue: Queue | None = None,
+    to_agent: Agent | None = None,
 ) -> Conversation:
     """Hand a chat to another queue (back to waiting) or straight to another agent."""
     if (queue is None) == (to_agent is None):
@@ -165,15 +178,24 @@ def conversation_transfer(
         target = to_agent.display_name
     else:
         conversation.state, conversation.queue, conversation.agent = (
-            ConversationState.QUEUED, queue, None,
+            ConversationState.QUEUED,
+            queue,
+            None,
         )
         target = str(queue)
     conversation.save(update_fields=["state", "queue", "agent"])
     message_append(
-        conversation=conversation, sender=MessageSender.AGENT, agent=agent, is_internal=True,
+        conversation=conversation,
+        sender=MessageSender.AGENT,
+        agent=agent,
+        is_internal=True,
         text=_("[이관 → %(target)s] %(note)s") % {"target": target, "note": note},
-        payload={"transfer": {"queue": queue.pk if queue else None,
-                              "agent": to_agent.pk if to_agent else None}},
+        payload={
+            "transfer": {
+                "queue": queue.pk if queue else None,
+                "agent": to_agent.pk if to_agent else None,
+            }
+        },
     )
     agent_id = agent.pk
     if queue is not None:
@@ -201,9 +223,12 @@ def customer_reveal(
     if len(reason) < 2:
         raise ApplicationError(_("열람 사유를 입력해 주세요."), {"reason": [_("필수 항목입니다.")]})
     AuditLog.objects.create(
-        user=user, action=AuditAction.PII_REVEAL, target=f"customer:{crm_customer.crm_id}",
+        user=user,
+        action=AuditAction.PII_REVEAL,
+        target=f"customer:{crm_customer.crm_id}",
         customer=Customer.objects.filter(crm_id=crm_customer.crm_id).first(),
-        fields="phone,email", reason=f"{reason[:250]} (대화 #{conversation.pk})",
+        fields="phone,email",
+        reason=f"{reason[:250]} (대화 #{conversation.pk})",
     )
     return crm_customer
 
@@ -232,15 +257,18 @@ def conversation_whisper(*, user: User, conversation_id: int, text: str) -> Mess
     text = clean_message_text(text, field="text")
     conversation = (
         Conversation.objects.select_for_update()
-        .filter(pk=conversation_id,
-                state__in=[ConversationState.QUEUED, ConversationState.ASSIGNED])
+        .filter(
+            pk=conversation_id, state__in=[ConversationState.QUEUED, ConversationState.ASSIGNED]
+        )
         .first()
     )
     if conversation is None:
         raise ApplicationError(_("진행 중인 대화에만 귓속말을 남길 수 있습니다."), code="conflict")
     name = _supervisor_name(user)
     return message_append(
-        conversation=conversation, sender=MessageSender.SYSTEM, is_internal=True,
+        conversation=conversation,
+        sender=MessageSender.SYSTEM,
+        is_internal=True,
         text=_("[귓속말 · %(name)s] %(text)s") % {"name": name, "text": text},
         payload={"whisper": {"user_id": user.pk, "name": name}},
     )
@@ -261,8 +289,10 @@ def conversation_take_over(*, user: User, conversation_id: int) -> Conversation:
         )
     conversation = (
         # of=("self",): PostgreSQL cannot lock the nullable side of the agent outer join.
-        Conversation.objects.select_for_update(of=("self",)).select_related("agent")
-        .filter(pk=conversation_id, state=ConversationState.ASSIGNED).first()
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("agent")
+        .filter(pk=conversation_id, state=ConversationState.ASSIGNED)
+        .first()
     )
     previous = conversation.agent if conversation else None
     if conversation is None or previous is None:
@@ -278,11 +308,14 @@ def conversation_take_over(*, user: User, conversation_id: int) -> Conversation:
     conversation.agent = new_agent
     by = new_agent.display_name
     message_append(
-        conversation=conversation, sender=MessageSender.SYSTEM, is_internal=True,
+        conversation=conversation,
+        sender=MessageSender.SYSTEM,
+        is_internal=True,
         text=_("[상담 인계] %(by)s 님이 %(previous)s 상담원에게서 상담을 가져왔습니다.")
         % {"by": by, "previous": previous.display_name},
-        payload={"take_over": {"by_user": user.pk, "to_agent": new_agent.pk,
-                               "from_agent": previous.pk}},
+        payload={
+            "take_over": {"by_user": user.pk, "to_agent": new_agent.pk, "from_agent": previous.pk}
+        },
     )
     previous_id = previous.pk
     transaction.on_commit(lambda: events.conversation_changed(conversation_id))

@@ -96,9 +96,11 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
 def _page_context(request: HttpRequest, conv: Conversation | None) -> dict[str, Any]:
     viewer = request.viewer  # type: ignore[attr-defined]
     context: dict[str, Any] = {
-        "viewer": viewer, "conversation": conv, "state_form": StateForm(
-            initial={"state": viewer.agent.state if viewer.agent else ""}),
-        "waiting": selectors.waiting_list(viewer), "mine": selectors.my_chats(viewer),
+        "viewer": viewer,
+        "conversation": conv,
+        "state_form": StateForm(initial={"state": viewer.agent.state if viewer.agent else ""}),
+        "waiting": selectors.waiting_list(viewer),
+        "mine": selectors.my_chats(viewer),
     }
     if conv is None:
         return context
@@ -109,18 +111,24 @@ def _page_context(request: HttpRequest, conv: Conversation | None) -> dict[str, 
         crm_error = True
     agent_name = viewer.agent.display_name if viewer.agent else request.user.get_username()
     context.update(
-        transcript=selectors.transcript(conv), profile=profile, crm_error=crm_error,
+        transcript=selectors.transcript(conv),
+        profile=profile,
+        crm_error=crm_error,
         masked_phone=mask_pii(profile.phone) if profile else "",
         masked_email=mask_pii(profile.email) if profile else "",
         previous=selectors.previous_conversations(conv),
         suggestions=selectors.suggested_faqs(conv),
         canned=selectors.canned_responses(
-            customer_name=profile.name if profile else _("고객"), agent_name=agent_name),
-        can_send=bool(viewer.agent and conv.agent_id == viewer.agent.pk
-                      and conv.state == "ASSIGNED"),
-        wrapup_form=WrapupForm(initial={"disposition": conv.disposition or "resolved",
-                                        "note": conv.wrapup_note}),
-        transfer_form=TransferForm(), reveal_form=RevealForm(),
+            customer_name=profile.name if profile else _("고객"), agent_name=agent_name
+        ),
+        can_send=bool(
+            viewer.agent and conv.agent_id == viewer.agent.pk and conv.state == "ASSIGNED"
+        ),
+        wrapup_form=WrapupForm(
+            initial={"disposition": conv.disposition or "resolved", "note": conv.wrapup_note}
+        ),
+        transfer_form=TransferForm(),
+        reveal_form=RevealForm(),
     )
     return context
 
@@ -129,8 +137,11 @@ def _page_context(request: HttpRequest, conv: Conversation | None) -> dict[str, 
 @desk_required
 def queue_panel(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
-    return render(request, "desk/snippets/_queue.html",
-                  {"waiting": selectors.waiting_list(viewer), "viewer": viewer})
+    return render(
+        request,
+        "desk/snippets/_queue.html",
+        {"waiting": selectors.waiting_list(viewer), "viewer": viewer},
+    )
 
 
 @require_GET
@@ -138,8 +149,11 @@ def queue_panel(request: HttpRequest) -> HttpResponse:
 def mine_panel(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
     current = request.GET.get("current", "")
-    return render(request, "desk/snippets/_mine.html",
-                  {"mine": selectors.my_chats(viewer), "current_id": current})
+    return render(
+        request,
+        "desk/snippets/_mine.html",
+        {"mine": selectors.my_chats(viewer), "current_id": current},
+    )
 
 
 @require_GET
@@ -159,8 +173,9 @@ def messages_after(request: HttpRequest, pk: int) -> JsonResponse:
 @desk_required
 def suggestions(request: HttpRequest, pk: int) -> HttpResponse:
     conv = _get_conversation_for_viewer(request, pk)
-    return render(request, "desk/snippets/_suggestions.html",
-                  {"suggestions": selectors.suggested_faqs(conv)})
+    return render(
+        request, "desk/snippets/_suggestions.html", {"suggestions": selectors.suggested_faqs(conv)}
+    )
 
 
 @require_POST
@@ -188,15 +203,20 @@ def _action(request: HttpRequest, pk: int, run: Callable[[Any], Any], done: str)
 @require_POST
 @desk_required
 def accept(request: HttpRequest, pk: int) -> HttpResponse:
-    return _action(request, pk, lambda a: routing_pick(agent=a, conversation_id=pk),
-                   _("상담을 시작했습니다."))
+    return _action(
+        request, pk, lambda a: routing_pick(agent=a, conversation_id=pk), _("상담을 시작했습니다.")
+    )
 
 
 @require_POST
 @desk_required
 def close(request: HttpRequest, pk: int) -> HttpResponse:
-    return _action(request, pk, lambda a: services.conversation_close(agent=a, conversation_id=pk),
-                   _("상담을 종료했습니다. 후처리를 입력해 주세요."))
+    return _action(
+        request,
+        pk,
+        lambda a: services.conversation_close(agent=a, conversation_id=pk),
+        _("상담을 종료했습니다. 후처리를 입력해 주세요."),
+    )
 
 
 @require_POST
@@ -206,8 +226,12 @@ def wrapup(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("처리 결과를 골라 주세요."))
         return _back(pk)
-    return _action(request, pk, lambda a: services.conversation_wrapup(
-        agent=a, conversation_id=pk, **form.cleaned_data), _("후처리를 저장했습니다."))
+    return _action(
+        request,
+        pk,
+        lambda a: services.conversation_wrapup(agent=a, conversation_id=pk, **form.cleaned_data),
+        _("후처리를 저장했습니다."),
+    )
 
 
 @require_POST
@@ -219,9 +243,18 @@ def transfer(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, errors or _("이관 정보를 확인해 주세요."))
         return _back(pk)
     data = form.cleaned_data
-    _action(request, pk, lambda a: services.conversation_transfer(
-        agent=a, conversation_id=pk, note=data["note"], queue=data["queue"],
-        to_agent=data["agent"]), _("이관했습니다."))
+    _action(
+        request,
+        pk,
+        lambda a: services.conversation_transfer(
+            agent=a,
+            conversation_id=pk,
+            note=data["note"],
+            queue=data["queue"],
+            to_agent=data["agent"],
+        ),
+        _("이관했습니다."),
+    )
     return _back()
 
 
@@ -233,11 +266,19 @@ def reveal(request: HttpRequest, pk: int) -> HttpResponse:
     form = RevealForm(request.POST)
     profile = services.crm_profile(conv) if form.is_valid() else None
     if profile is None:
-        return render(request, "desk/snippets/_reveal.html",
-                      {"conversation": conv, "reveal_form": form, "error": True}, status=400)
+        return render(
+            request,
+            "desk/snippets/_reveal.html",
+            {"conversation": conv, "reveal_form": form, "error": True},
+            status=400,
+        )
     # desk_required let only signed-in agents through.
-    services.customer_reveal(user=cast(User, request.user), conversation=conv, crm_customer=profile,
-                             reason=form.cleaned_data["reason"])
+    services.customer_reveal(
+        user=cast(User, request.user),
+        conversation=conv,
+        crm_customer=profile,
+        reason=form.cleaned_data["reason"],
+    )
     return render(request, "desk/snippets/_revealed.html", {"profile": profile})
 
 
@@ -250,8 +291,9 @@ def _board_back(pk: int) -> HttpResponse:
 
 def _board_lists_context() -> dict[str, Any]:
     labels = dict(AgentState.choices)
-    agents = [{**row, "state_label": labels.get(row["state"], row["state"])}
-              for row in live.agent_rows()]
+    agents = [
+        {**row, "state_label": labels.get(row["state"], row["state"])} for row in live.agent_rows()
+    ]
     return {"live_chats": live_board.live_chats(), "agents": agents}
 
 
@@ -262,14 +304,23 @@ def board(request: HttpRequest) -> HttpResponse:
     by_state = snapshot["agents_by_state"]
     chart_labels = {
         "states": {state: str(label) for state, label in AgentState.choices},
-        "waiting": _("대기"), "at_risk": _("SLA 위험"), "active": _("상담 중"),
-        "seconds_ago": _("%(s)s초 전"), "not_synced": _("동기화 전"),
+        "waiting": _("대기"),
+        "at_risk": _("SLA 위험"),
+        "active": _("상담 중"),
+        "seconds_ago": _("%(s)s초 전"),
+        "not_synced": _("동기화 전"),
     }
-    return render(request, "desk/board.html", {
-        "viewer": request.viewer, "snapshot": snapshot,  # type: ignore[attr-defined]
-        "agent_states": [(s, label, by_state.get(s, 0)) for s, label in AgentState.choices],
-        "chart_labels": chart_labels, **_board_lists_context(),
-    })
+    return render(
+        request,
+        "desk/board.html",
+        {
+            "viewer": request.viewer,  # type: ignore[attr-defined]
+            "snapshot": snapshot,
+            "agent_states": [(s, label, by_state.get(s, 0)) for s, label in AgentState.choices],
+            "chart_labels": chart_labels,
+            **_board_lists_context(),
+        },
+    )
 
 
 @require_GET
@@ -291,11 +342,18 @@ def board_watch(request: HttpRequest, pk: int) -> HttpResponse:
     """Silent view: the live transcript, read-only; nothing is sent to the customer or agent."""
     conv = _get_conversation_for_viewer(request, pk)
     viewer = request.viewer  # type: ignore[attr-defined]
-    return render(request, "desk/watch.html", {
-        "viewer": viewer, "conversation": conv, "transcript": selectors.transcript(conv),
-        "whisper_form": WhisperForm(), "can_take_over": viewer.agent is not None,
-        "is_mine": bool(viewer.agent and conv.agent_id == viewer.agent.pk),
-    })
+    return render(
+        request,
+        "desk/watch.html",
+        {
+            "viewer": viewer,
+            "conversation": conv,
+            "transcript": selectors.transcript(conv),
+            "whisper_form": WhisperForm(),
+            "can_take_over": viewer.agent is not None,
+            "is_mine": bool(viewer.agent and conv.agent_id == viewer.agent.pk),
+        },
+    )
 
 
 @require_POST
@@ -307,9 +365,11 @@ def board_whisper(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("귓속말 내용을 입력해 주세요."))
         return _board_back(pk)
     try:
-        services.conversation_whisper(user=request.user,  # type: ignore[arg-type]
-                                      conversation_id=pk,
-                                      text=form.cleaned_data["text"])
+        services.conversation_whisper(
+            user=request.user,  # type: ignore[arg-type]
+            conversation_id=pk,
+            text=form.cleaned_data["text"],
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -322,8 +382,7 @@ def board_whisper(request: HttpRequest, pk: int) -> HttpResponse:
 def board_take_over(request: HttpRequest, pk: int) -> HttpResponse:
     _get_conversation_for_viewer(request, pk)
     try:
-        services.conversation_take_over(
-            user=request.user, conversation_id=pk)  # type: ignore[arg-type]
+        services.conversation_take_over(user=request.user, conversation_id=pk)  # type: ignore[arg-type]
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return _board_back(pk)

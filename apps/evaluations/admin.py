@@ -34,7 +34,8 @@ from apps.evaluations.models import (
 
 def _kept(formset: forms.BaseInlineFormSet) -> list[forms.BaseForm]:
     return [
-        f for f in formset.forms
+        f
+        for f in formset.forms
         if getattr(f, "cleaned_data", None) and not f.cleaned_data.get("DELETE")
     ]
 
@@ -50,7 +51,8 @@ class SectionFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
         removed = {
-            f.instance.pk for f in self.forms
+            f.instance.pk
+            for f in self.forms
             if f.instance.pk and getattr(f, "cleaned_data", {}).get("DELETE")
         }
         form = self.instance  # already holds the posted is_active
@@ -135,8 +137,10 @@ class EvaluationFormAdmin(admin.ModelAdmin):
 
     @admin.display(description="수정 불가")
     def frozen_note(self, form: EvaluationForm) -> str:
-        return ("제출된 평가가 사용한 평가표라 고칠 수 없습니다. "
-                "목록에서 '새 버전 만들기'로 복사해 고치세요.")
+        return (
+            "제출된 평가가 사용한 평가표라 고칠 수 없습니다. "
+            "목록에서 '새 버전 만들기'로 복사해 고치세요."
+        )
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         # A new form has no questions yet, so it cannot be active; it is switched on later.
@@ -198,16 +202,32 @@ class EvaluationAdmin(admin.ModelAdmin):
     look them up and mark calibration sessions."""
 
     list_display = (
-        "agent", "conversation_id", "form", "evaluator", "status", "score", "submitted_at",
+        "agent",
+        "conversation_id",
+        "form",
+        "evaluator",
+        "status",
+        "score",
+        "submitted_at",
     )
     list_filter = ("status", "is_calibration")
     list_select_related = ("agent", "form", "evaluator")
     search_fields = ("agent__display_name", "=conversation__id")
     date_hierarchy = "created_at"
     fields = (
-        "form", "conversation", "agent", "evaluator", "status", "score", "comment",
-        "is_calibration", "submitted_at", "acknowledged_at", "dispute_comment",
-        "resolution_comment", "resolved_by",
+        "form",
+        "conversation",
+        "agent",
+        "evaluator",
+        "status",
+        "score",
+        "comment",
+        "is_calibration",
+        "submitted_at",
+        "acknowledged_at",
+        "dispute_comment",
+        "resolution_comment",
+        "resolved_by",
     )
     readonly_fields = tuple(f for f in fields if f != "is_calibration")
     inlines = (EvaluationAnswerInline,)
@@ -240,8 +260,16 @@ class SamplingRuleAdmin(admin.ModelAdmin):
 
 @admin.register(EvaluationAssignment)
 class EvaluationAssignmentAdmin(admin.ModelAdmin):
-    list_display = ("conversation_id", "evaluator", "form", "rule", "week", "calibration",
-                    "status", "created_at")
+    list_display = (
+        "conversation_id",
+        "evaluator",
+        "form",
+        "rule",
+        "week",
+        "calibration",
+        "status",
+        "created_at",
+    )
     list_filter = ("status", "rule", "week")
     list_select_related = ("evaluator", "form", "rule", "calibration")
     search_fields = ("=conversation__id", "evaluator__username")
@@ -251,7 +279,9 @@ class EvaluationAssignmentAdmin(admin.ModelAdmin):
 
 class CalibrationSessionForm(forms.ModelForm):
     evaluators = forms.ModelMultipleChoiceField(
-        label="평가자", queryset=get_user_model().objects.none(), required=False,
+        label="평가자",
+        queryset=get_user_model().objects.none(),
+        required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -262,15 +292,18 @@ class CalibrationSessionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["evaluators"].queryset = get_user_model().objects.filter(  # type: ignore[attr-defined]
-            pk__in=[u.pk for u in calibration.calibration_evaluators()])
+            pk__in=[u.pk for u in calibration.calibration_evaluators()]
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if self.instance.pk is None and data.get("conversation") and data.get("form"):
             try:
                 calibration.calibration_check(
-                    conversation=data["conversation"], form=data["form"],
-                    evaluators=list(data.get("evaluators") or []))
+                    conversation=data["conversation"],
+                    form=data["form"],
+                    evaluators=list(data.get("evaluators") or []),
+                )
             except ApplicationError as e:
                 raise ValidationError(e.message) from e
         return data
@@ -297,13 +330,16 @@ class CalibrationSessionAdmin(admin.ModelAdmin):
         url = reverse("evaluations:calibration", args=[session.pk])
         return format_html('<a href="{}">점수 편차 보기</a>', url)
 
-    def save_model(self, request: HttpRequest, obj: CalibrationSession, form: Any,
-                   change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: CalibrationSession, form: Any, change: bool
+    ) -> None:
         if change:
             super().save_model(request, obj, form, change)
             return
         session = calibration.calibration_create(
-            title=obj.title, conversation=obj.conversation, form=obj.form,
+            title=obj.title,
+            conversation=obj.conversation,
+            form=obj.form,
             evaluators=list(form.cleaned_data["evaluators"]),
             created_by=request.user,  # type: ignore[arg-type]  # admin users are logged in
         )
@@ -319,15 +355,21 @@ class CallRecordingForm(forms.ModelForm):
         conversation = self.cleaned_data["conversation"]
         if not recordings.is_connect_voice(conversation):
             raise ValidationError(
-                "Connect 음성 상담(채널 voice, Connect 컨택 ID 있음)만 연결할 수 있습니다.")
+                "Connect 음성 상담(채널 voice, Connect 컨택 ID 있음)만 연결할 수 있습니다."
+            )
         return conversation
 
 
 @admin.register(CallRecording)
 class CallRecordingAdmin(admin.ModelAdmin):
     form = CallRecordingForm
-    list_display = ("conversation_id", "storage_key", "content_type", "duration_seconds",
-                    "created_at")
+    list_display = (
+        "conversation_id",
+        "storage_key",
+        "content_type",
+        "duration_seconds",
+        "created_at",
+    )
     search_fields = ("=conversation__id", "storage_key", "conversation__connect_contact_id")
     raw_id_fields = ("conversation",)
     show_full_result_count = False

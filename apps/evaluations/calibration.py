@@ -63,7 +63,8 @@ class CalibrationReport:
 def calibration_evaluators() -> list[User]:
     """Who may be put in a session: active QA evaluators and supervisors."""
     users = get_user_model().objects.filter(
-        is_active=True, groups__name__in=[roles.QA_EVALUATOR, roles.SUPERVISOR])
+        is_active=True, groups__name__in=[roles.QA_EVALUATOR, roles.SUPERVISOR]
+    )
     return list(users.distinct().order_by("username"))
 
 
@@ -72,41 +73,61 @@ def calibration_check(
 ) -> None:
     """Raise ApplicationError (naming the field) when the session cannot be set up."""
     if len(evaluators) < 2:
-        raise ApplicationError(_("보정 평가에는 평가자가 두 명 이상 필요합니다."),
-                               extra={"fields": {"evaluators": "min 2"}})
+        raise ApplicationError(
+            _("보정 평가에는 평가자가 두 명 이상 필요합니다."),
+            extra={"fields": {"evaluators": "min 2"}},
+        )
     if conversation.agent_id is None:
-        raise ApplicationError(_("상담원이 응대한 대화만 보정 평가할 수 있습니다."),
-                               extra={"fields": {"conversation": "no agent"}})
-    clash = Evaluation.objects.filter(conversation=conversation, form=form,
-                                      evaluator__in=evaluators).first()
+        raise ApplicationError(
+            _("상담원이 응대한 대화만 보정 평가할 수 있습니다."),
+            extra={"fields": {"conversation": "no agent"}},
+        )
+    clash = Evaluation.objects.filter(
+        conversation=conversation, form=form, evaluator__in=evaluators
+    ).first()
     if clash:
         raise ApplicationError(
             _("%(user)s 님은 이 대화를 이미 같은 평가표로 평가했습니다.")
             % {"user": clash.evaluator},
-            extra={"fields": {"evaluators": "already evaluated"}})
+            extra={"fields": {"evaluators": "already evaluated"}},
+        )
 
 
 @transaction.atomic
 def calibration_create(
-    *, title: str, conversation: Conversation, form: EvaluationForm,
-    evaluators: Sequence[User], created_by: User,
+    *,
+    title: str,
+    conversation: Conversation,
+    form: EvaluationForm,
+    evaluators: Sequence[User],
+    created_by: User,
 ) -> CalibrationSession:
     calibration_check(conversation=conversation, form=form, evaluators=evaluators)
     session = CalibrationSession.objects.create(
-        title=title, conversation=conversation, form=form, created_by=created_by)
-    EvaluationAssignment.objects.bulk_create([
-        EvaluationAssignment(conversation=conversation, evaluator=user, form=form,
-                             calibration=session)
-        for user in evaluators
-    ])
+        title=title, conversation=conversation, form=form, created_by=created_by
+    )
+    EvaluationAssignment.objects.bulk_create(
+        [
+            EvaluationAssignment(
+                conversation=conversation, evaluator=user, form=form, calibration=session
+            )
+            for user in evaluators
+        ]
+    )
     return session
 
 
 def calibration_report(*, session: CalibrationSession) -> CalibrationReport:
-    assignments = list(session.assignments.select_related("evaluator", "evaluation")
-                       .order_by("evaluator__username"))
-    submitted = [a.evaluation for a in assignments
-                 if a.evaluation and a.evaluation.status != EvaluationStatus.DRAFT]
+    assignments = list(
+        session.assignments.select_related("evaluator", "evaluation").order_by(
+            "evaluator__username"
+        )
+    )
+    submitted = [
+        a.evaluation
+        for a in assignments
+        if a.evaluation and a.evaluation.status != EvaluationStatus.DRAFT
+    ]
     pending = [a.evaluator for a in assignments if a.evaluation not in submitted]
     answers = {
         (a.evaluation_id, a.question_id): a
@@ -114,7 +135,8 @@ def calibration_report(*, session: CalibrationSession) -> CalibrationReport:
     }
     questions = []
     form_questions = FormQuestion.objects.filter(section__form=session.form).order_by(
-        "section__order", "section_id", "order", "id")
+        "section__order", "section_id", "order", "id"
+    )
     for question in form_questions:
         values = []
         for evaluation in submitted:
@@ -122,8 +144,12 @@ def calibration_report(*, session: CalibrationSession) -> CalibrationReport:
             values.append(None if answer is None or answer.is_na else float(answer.score or 0))
         questions.append((question, Spread.of(values)))
     overall = Spread.of([_as_float(e.score) for e in submitted])  # type: ignore[union-attr]
-    return CalibrationReport([e.evaluator for e in submitted], pending,  # type: ignore[union-attr]
-                             questions, overall)
+    return CalibrationReport(
+        [e.evaluator for e in submitted],
+        pending,  # type: ignore[union-attr]
+        questions,
+        overall,
+    )
 
 
 def _as_float(value: Decimal | None) -> float | None:

@@ -16,11 +16,20 @@ class ScoreForm(forms.Form):
     """One score (achievement %), optional N/A and a comment per question, plus an overall
     comment. Fields are `q<id>` and `c<id>`, so errors point at the question they are about."""
 
-    comment = forms.CharField(label=gettext_lazy("총평"), required=False, max_length=5000,
-                              widget=forms.Textarea(attrs={"rows": 4}))
+    comment = forms.CharField(
+        label=gettext_lazy("총평"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
-    def __init__(self, *args: Any, questions: list[FormQuestion],
-                 answers: dict[int, EvaluationAnswer] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        questions: list[FormQuestion],
+        answers: dict[int, EvaluationAnswer] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.questions = questions
         for question in questions:
@@ -28,12 +37,19 @@ class ScoreForm(forms.Form):
             if question.allow_na:
                 choices.append((NA, _("해당 없음")))
             self.fields[f"q{question.pk}"] = forms.ChoiceField(
-                label=question.text, choices=choices, required=False, widget=forms.RadioSelect,
-                error_messages={"invalid_choice": _("'%(q)s' 항목: 고를 수 없는 값입니다.")
-                                % {"q": question.text}},
+                label=question.text,
+                choices=choices,
+                required=False,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "invalid_choice": _("'%(q)s' 항목: 고를 수 없는 값입니다.")
+                    % {"q": question.text}
+                },
             )
             self.fields[f"c{question.pk}"] = forms.CharField(
-                label=_("의견"), required=False, max_length=2000,
+                label=_("의견"),
+                required=False,
+                max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
             answer = (answers or {}).get(question.pk)
@@ -46,10 +62,14 @@ class ScoreForm(forms.Form):
         for question in self.questions:
             value = self.cleaned_data.get(f"q{question.pk}") or ""
             comment = self.cleaned_data.get(f"c{question.pk}") or ""
-            out.append(AnswerInput(
-                question_id=question.pk, is_na=value == NA,
-                score=int(value) if value and value != NA else None, comment=comment,
-            ))
+            out.append(
+                AnswerInput(
+                    question_id=question.pk,
+                    is_na=value == NA,
+                    score=int(value) if value and value != NA else None,
+                    comment=comment,
+                )
+            )
         return out
 
     def sections(self) -> list[tuple[Any, list[tuple[FormQuestion, Any, Any]]]]:
@@ -62,17 +82,20 @@ class ScoreForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    comment = forms.CharField(label=gettext_lazy("의견"), max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=gettext_lazy("의견"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CalibrationForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("제목"), max_length=100)
     conversation = forms.IntegerField(label=gettext_lazy("대화 번호"), min_value=1)
-    form = forms.ModelChoiceField(label=gettext_lazy("평가표"),
-                                  queryset=EvaluationForm.objects.filter(is_active=True))
+    form = forms.ModelChoiceField(
+        label=gettext_lazy("평가표"), queryset=EvaluationForm.objects.filter(is_active=True)
+    )
     evaluators = forms.TypedMultipleChoiceField(
-        label=gettext_lazy("평가자"), coerce=int, widget=forms.CheckboxSelectMultiple)
+        label=gettext_lazy("평가자"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args: Any, evaluators: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

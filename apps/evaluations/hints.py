@@ -58,8 +58,9 @@ def informal_hints(messages: Iterable[Message]) -> list[Hint]:
     for message in messages:
         endings = informal_endings(message.text)
         if endings:
-            hints.append(Hint(INFORMAL, _("반말 어미: %s") % ", ".join(endings),
-                              message.seq, message.text))
+            hints.append(
+                Hint(INFORMAL, _("반말 어미: %s") % ", ".join(endings), message.seq, message.text)
+            )
     return hints
 
 
@@ -88,7 +89,8 @@ def conversation_hints(conversation: Conversation) -> list[Hint]:
     """Every hint for one conversation, in message order, missing notices last."""
     messages = _agent_messages(conversation)
     found = informal_hints(messages) + banned_hints(
-        messages, BannedPhrase.objects.filter(is_active=True))
+        messages, BannedPhrase.objects.filter(is_active=True)
+    )
     found.sort(key=lambda h: h.seq or 0)
     if messages:  # a chat the agent never wrote in has nothing to check notices against
         found += notice_hints(messages, MandatoryNotice.objects.filter(is_active=True))

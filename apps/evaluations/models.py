@@ -31,9 +31,7 @@ class EvaluationForm(TimeStampedModel):
 
     @property
     def total_weight(self) -> int:
-        return sum(
-            q.weight for s in self.sections.all() for q in s.questions.all()
-        )
+        return sum(q.weight for s in self.sections.all() for q in s.questions.all())
 
     @property
     def is_frozen(self) -> bool:
@@ -90,19 +88,27 @@ class EvaluationStatus(models.TextChoices):
 
 class Evaluation(TimeStampedModel):
     form = models.ForeignKey(
-        EvaluationForm, on_delete=models.PROTECT, related_name="evaluations",
+        EvaluationForm,
+        on_delete=models.PROTECT,
+        related_name="evaluations",
         verbose_name=_("평가표"),
     )
     conversation = models.ForeignKey(
-        "chat.Conversation", on_delete=models.PROTECT, related_name="evaluations",
+        "chat.Conversation",
+        on_delete=models.PROTECT,
+        related_name="evaluations",
         verbose_name=_("대화"),
     )
     agent = models.ForeignKey(
-        "agents.Agent", on_delete=models.PROTECT, related_name="evaluations",
+        "agents.Agent",
+        on_delete=models.PROTECT,
+        related_name="evaluations",
         verbose_name=_("상담원"),
     )
     evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluations_made",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="evaluations_made",
         verbose_name=_("평가자"),
     )
     status = models.CharField(
@@ -116,8 +122,12 @@ class Evaluation(TimeStampedModel):
     dispute_comment = models.TextField(_("이의 내용"), blank=True)
     resolution_comment = models.TextField(_("처리 의견"), blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("처리자"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("처리자"),
     )
 
     class Meta:
@@ -191,11 +201,15 @@ class SamplingRule(TimeStampedModel):
     kind = models.CharField(_("방식"), max_length=12, choices=SamplingKind.choices)
     per_agent = models.PositiveSmallIntegerField(_("상담원당 건수"), default=2)
     csat_max = models.PositiveSmallIntegerField(
-        _("만족도 기준(이하)"), default=2,
+        _("만족도 기준(이하)"),
+        default=2,
         help_text=_("낮은 만족도 방식에서 이 점수 이하만 뽑습니다."),
     )
     form = models.ForeignKey(
-        EvaluationForm, on_delete=models.PROTECT, related_name="+", verbose_name=_("평가표"),
+        EvaluationForm,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("평가표"),
         help_text=_("같은 이름의 사용 중인 최신 버전으로 배정합니다."),
     )
     is_active = models.BooleanField(_("사용"), default=True)
@@ -221,7 +235,9 @@ class CalibrationSession(TimeStampedModel):
         EvaluationForm, on_delete=models.PROTECT, related_name="+", verbose_name=_("평가표")
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         verbose_name=_("만든 사람"),
     )
 
@@ -243,31 +259,49 @@ class EvaluationAssignment(TimeStampedModel):
     """A line in an evaluator's work list: from weekly sampling (rule + week) or a calibration."""
 
     conversation = models.ForeignKey(
-        "chat.Conversation", on_delete=models.PROTECT, related_name="evaluation_assignments",
+        "chat.Conversation",
+        on_delete=models.PROTECT,
+        related_name="evaluation_assignments",
         verbose_name=_("대화"),
     )
     evaluator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluation_assignments",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="evaluation_assignments",
         verbose_name=_("평가자"),
     )
     form = models.ForeignKey(
-        EvaluationForm, on_delete=models.PROTECT, related_name="assignments",
+        EvaluationForm,
+        on_delete=models.PROTECT,
+        related_name="assignments",
         verbose_name=_("평가표"),
     )
     rule = models.ForeignKey(
-        SamplingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments",
+        SamplingRule,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assignments",
         verbose_name=_("추출 규칙"),
     )
     week = models.DateField(_("대상 주(월요일)"), null=True, blank=True)
     calibration = models.ForeignKey(
-        CalibrationSession, null=True, blank=True, on_delete=models.CASCADE,
-        related_name="assignments", verbose_name=_("보정 세션"),
+        CalibrationSession,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("보정 세션"),
     )
     status = models.CharField(
         _("상태"), max_length=8, choices=AssignmentStatus.choices, default=AssignmentStatus.OPEN
     )
     evaluation = models.OneToOneField(
-        Evaluation, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignment",
+        Evaluation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assignment",
         verbose_name=_("평가"),
     )
 
@@ -279,11 +313,13 @@ class EvaluationAssignment(TimeStampedModel):
         constraints = [
             # Sampling picks a conversation once, whatever rule or week; re-runs add nothing.
             models.UniqueConstraint(
-                fields=["conversation"], condition=models.Q(calibration__isnull=True),
+                fields=["conversation"],
+                condition=models.Q(calibration__isnull=True),
                 name="assignment_sampled_once",
             ),
             models.UniqueConstraint(
-                fields=["calibration", "evaluator"], condition=models.Q(calibration__isnull=False),
+                fields=["calibration", "evaluator"],
+                condition=models.Q(calibration__isnull=False),
                 name="assignment_calibration_evaluator_once",
             ),
         ]
@@ -296,7 +332,9 @@ class CallRecording(TimeStampedModel):
     """Where a voice contact's recording is stored (an S3 key, or a path under the local store)."""
 
     conversation = models.OneToOneField(
-        "chat.Conversation", on_delete=models.CASCADE, related_name="recording",
+        "chat.Conversation",
+        on_delete=models.CASCADE,
+        related_name="recording",
         verbose_name=_("대화"),
     )
     storage_key = models.CharField(_("저장 위치(키)"), max_length=500)
@@ -330,7 +368,8 @@ class MandatoryNotice(TimeStampedModel):
 
     name = models.CharField(_("이름"), max_length=100, unique=True)
     keywords = models.TextField(
-        _("키워드"), blank=True,
+        _("키워드"),
+        blank=True,
         help_text=_("한 줄에 하나. 상담원 메시지에 하나라도 있으면 안내한 것으로 봅니다."),
     )
     pattern = models.CharField(_("정규식"), max_length=300, blank=True)

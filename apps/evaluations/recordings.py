@@ -37,7 +37,10 @@ def recording_for(conversation: Conversation) -> CallRecording | None:
 
 
 def recording_register(
-    *, conversation: Conversation, storage_key: str, content_type: str = "audio/wav",
+    *,
+    conversation: Conversation,
+    storage_key: str,
+    content_type: str = "audio/wav",
     duration_seconds: int | None = None,
 ) -> CallRecording:
     """Record where a contact's recording is (called by the Connect sync; idempotent)."""
@@ -45,23 +48,26 @@ def recording_register(
         raise ApplicationError(_("Connect 음성 상담에만 녹취를 연결할 수 있습니다."))
     recording, _created = CallRecording.objects.update_or_create(
         conversation=conversation,
-        defaults={"storage_key": storage_key, "content_type": content_type,
-                  "duration_seconds": duration_seconds},
+        defaults={
+            "storage_key": storage_key,
+            "content_type": content_type,
+            "duration_seconds": duration_seconds,
+        },
     )
     return recording
 
 
-def recording_playback_url(
-    *, recording: CallRecording, user: User, reason: str
-) -> str:
+def recording_playback_url(*, recording: CallRecording, user: User, reason: str) -> str:
     """A short-lived URL to the recording, audit-logged. Offline, the signed local token is
     served by our own view (views.recording_file), which checks it again."""
     store = get_file_store()
     url = store.presigned_url(recording.storage_key, expires_in=PLAYBACK_URL_SECONDS)
     AuditLog.objects.create(
-        user=user, action=AuditAction.RECORDING_PLAY,
+        user=user,
+        action=AuditAction.RECORDING_PLAY,
         target=f"conversation:{recording.conversation_id}",
-        customer_id=recording.conversation.customer_id, fields="recording",
+        customer_id=recording.conversation.customer_id,
+        fields="recording",
         reason=reason[:300],
     )
     if isinstance(store, LocalFiles):

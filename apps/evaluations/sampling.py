@@ -61,8 +61,9 @@ def handle_seconds(conversation: Conversation) -> float:
     return talk + conversation.wrapup_seconds
 
 
-def _pick(rule: SamplingRule, week: date, agent_id: int, candidates: list[Conversation],
-          count: int) -> list[Conversation]:
+def _pick(
+    rule: SamplingRule, week: date, agent_id: int, candidates: list[Conversation], count: int
+) -> list[Conversation]:
     if rule.kind == SamplingKind.RANDOM:
         ordered = sorted(candidates, key=lambda c: c.pk)
         rng = random.Random(f"{week.isoformat()}:{rule.pk}:{agent_id}")
@@ -81,20 +82,34 @@ def _evaluators() -> list[int]:
 
 
 def _current_form(rule: SamplingRule) -> EvaluationForm | None:
-    return (EvaluationForm.objects.filter(name=rule.form.name, is_active=True)
-            .order_by("-version").first())
+    return (
+        EvaluationForm.objects.filter(name=rule.form.name, is_active=True)
+        .order_by("-version")
+        .first()
+    )
 
 
 def _candidates(week: date) -> dict[int, list[Conversation]]:
     start, end = _week_bounds(week)
     rows = (
-        Conversation.objects
-        .filter(state=ConversationState.CLOSED, agent__isnull=False, assigned_at__isnull=False,
-                closed_at__gte=start, closed_at__lt=end)
+        Conversation.objects.filter(
+            state=ConversationState.CLOSED,
+            agent__isnull=False,
+            assigned_at__isnull=False,
+            closed_at__gte=start,
+            closed_at__lt=end,
+        )
         .filter(evaluation_assignments__isnull=True)
         .select_related("agent")
-        .only("pk", "agent_id", "agent__user_id", "csat_score", "assigned_at", "closed_at",
-              "wrapup_seconds")
+        .only(
+            "pk",
+            "agent_id",
+            "agent__user_id",
+            "csat_score",
+            "assigned_at",
+            "closed_at",
+            "wrapup_seconds",
+        )
     )
     by_agent: dict[int, list[Conversation]] = defaultdict(list)
     for conversation in rows:
@@ -119,7 +134,9 @@ def sample_week(*, week: date) -> SamplingResult:
             continue
         already = dict(
             EvaluationAssignment.objects.filter(rule=rule, week=week)
-            .order_by().values_list("conversation__agent_id").annotate(n=Count("pk"))
+            .order_by()
+            .values_list("conversation__agent_id")
+            .annotate(n=Count("pk"))
         )
         created = 0
         for agent_id in sorted(by_agent):
@@ -132,7 +149,10 @@ def sample_week(*, week: date) -> SamplingResult:
                 turn += 1
                 taken.add(conversation.pk)
                 EvaluationAssignment.objects.create(
-                    conversation=conversation, evaluator_id=evaluator, form=form, rule=rule,
+                    conversation=conversation,
+                    evaluator_id=evaluator,
+                    form=form,
+                    rule=rule,
                     week=week,
                 )
                 created += 1

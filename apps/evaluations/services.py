@@ -57,7 +57,9 @@ def form_new_version(*, form: EvaluationForm) -> EvaluationForm:
     """
     latest = EvaluationForm.objects.filter(name=form.name).aggregate(v=Max("version"))["v"]
     copy = EvaluationForm.objects.create(
-        name=form.name, version=(latest or form.version) + 1, is_active=False,
+        name=form.name,
+        version=(latest or form.version) + 1,
+        is_active=False,
         description=form.description,
     )
     for section in form.sections.prefetch_related("questions"):
@@ -103,9 +105,13 @@ def evaluation_start(*, assignment: EvaluationAssignment, user: User) -> Evaluat
         raise ApplicationError(_("상담원이 응대하지 않은 대화는 평가할 수 없습니다."))
     with transaction.atomic():
         evaluation, _created = Evaluation.objects.get_or_create(
-            conversation=conversation, evaluator=assignment.evaluator, form=assignment.form,
-            defaults={"agent_id": conversation.agent_id,
-                      "is_calibration": assignment.calibration_id is not None},
+            conversation=conversation,
+            evaluator=assignment.evaluator,
+            form=assignment.form,
+            defaults={
+                "agent_id": conversation.agent_id,
+                "is_calibration": assignment.calibration_id is not None,
+            },
         )
         assignment.evaluation = evaluation
         assignment.save(update_fields=["evaluation", "updated_at"])
@@ -124,10 +130,13 @@ def _validate_answers(
                 errors[field] = _("'%(q)s' 항목의 점수를 고르세요.") % {"q": question.text}
         elif answer.is_na and not question.allow_na:
             errors[field] = _("'%(q)s' 항목은 '해당 없음'을 고를 수 없습니다.") % {
-                "q": question.text}
+                "q": question.text
+            }
         elif not answer.is_na and answer.score not in SCORE_CHOICES:
             errors[field] = _("'%(q)s' 항목의 점수는 %(choices)s 중 하나여야 합니다.") % {
-                "q": question.text, "choices": "/".join(map(str, SCORE_CHOICES))}
+                "q": question.text,
+                "choices": "/".join(map(str, SCORE_CHOICES)),
+            }
     unknown = set(answers) - {q.pk for q in questions}
     if unknown:
         errors["answers"] = _("이 평가표에 없는 항목입니다: %s") % sorted(unknown)
@@ -138,8 +147,12 @@ def _validate_answers(
 
 @transaction.atomic
 def evaluation_save(
-    *, evaluation: Evaluation, user: User, answers: list[AnswerInput],
-    comment: str = "", submit: bool = False,
+    *,
+    evaluation: Evaluation,
+    user: User,
+    answers: list[AnswerInput],
+    comment: str = "",
+    submit: bool = False,
 ) -> Evaluation:
     """Save a draft, or submit it: every question scored or N/A, weighted score computed."""
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
@@ -154,9 +167,13 @@ def evaluation_save(
         raise ApplicationError(" ".join(errors.values()), extra={"fields": errors})
     for answer in by_question.values():
         EvaluationAnswer.objects.update_or_create(
-            evaluation=evaluation, question_id=answer.question_id,
-            defaults={"score": None if answer.is_na else answer.score, "is_na": answer.is_na,
-                      "comment": answer.comment.strip()},
+            evaluation=evaluation,
+            question_id=answer.question_id,
+            defaults={
+                "score": None if answer.is_na else answer.score,
+                "is_na": answer.is_na,
+                "comment": answer.comment.strip(),
+            },
         )
     evaluation.comment = comment.strip()
     fields = ["comment", "updated_at"]
@@ -166,7 +183,8 @@ def evaluation_save(
         evaluation.submitted_at = timezone.now()
         fields += ["score", "status", "submitted_at"]
         EvaluationAssignment.objects.filter(evaluation=evaluation).update(
-            status=AssignmentStatus.DONE, updated_at=timezone.now())
+            status=AssignmentStatus.DONE, updated_at=timezone.now()
+        )
     evaluation.save(update_fields=fields)
     return evaluation
 
@@ -175,13 +193,15 @@ def _transition(
     evaluation: Evaluation, *, allowed: set[str], to: str, verb: str, **fields: object
 ) -> Evaluation:
     updated = Evaluation.objects.filter(pk=evaluation.pk, status__in=allowed).update(
-        status=to, updated_at=timezone.now(), **fields)
+        status=to, updated_at=timezone.now(), **fields
+    )
     if not updated:
         current = Evaluation.objects.get(pk=evaluation.pk)
         raise ApplicationError(
             _("'%(status)s' 상태인 평가는 %(verb)s할 수 없습니다.")
             % {"status": current.get_status_display(), "verb": verb},
-            extra={"status": current.status}, code="conflict",
+            extra={"status": current.status},
+            code="conflict",
         )
     evaluation.refresh_from_db()
     return evaluation
@@ -189,34 +209,48 @@ def _transition(
 
 def _own_published(evaluation: Evaluation, agent: Agent) -> None:
     # Drafts and calibration rounds are evaluator business; the agent never sees them.
-    if (evaluation.agent_id != agent.pk or evaluation.is_calibration
-            or evaluation.status == EvaluationStatus.DRAFT):
+    if (
+        evaluation.agent_id != agent.pk
+        or evaluation.is_calibration
+        or evaluation.status == EvaluationStatus.DRAFT
+    ):
         raise ApplicationError(_("평가를 찾을 수 없습니다."), code="not_found")
 
 
 def evaluation_acknowledge(*, evaluation: Evaluation, agent: Agent) -> Evaluation:
     _own_published(evaluation, agent)
-    return _transition(evaluation, allowed={EvaluationStatus.SUBMITTED},
-                       to=EvaluationStatus.ACKNOWLEDGED, verb=_("확인"),
-                       acknowledged_at=timezone.now())
+    return _transition(
+        evaluation,
+        allowed={EvaluationStatus.SUBMITTED},
+        to=EvaluationStatus.ACKNOWLEDGED,
+        verb=_("확인"),
+        acknowledged_at=timezone.now(),
+    )
 
 
 def evaluation_dispute(*, evaluation: Evaluation, agent: Agent, comment: str) -> Evaluation:
     _own_published(evaluation, agent)
     if not comment.strip():
         raise ApplicationError(_("이의 내용을 입력하세요."), extra=_COMMENT_REQUIRED)
-    return _transition(evaluation, allowed={EvaluationStatus.SUBMITTED},
-                       to=EvaluationStatus.DISPUTED, verb=_("이의 제기"),
-                       dispute_comment=comment.strip())
+    return _transition(
+        evaluation,
+        allowed={EvaluationStatus.SUBMITTED},
+        to=EvaluationStatus.DISPUTED,
+        verb=_("이의 제기"),
+        dispute_comment=comment.strip(),
+    )
 
 
-def evaluation_resolve(
-    *, evaluation: Evaluation, user: User, comment: str
-) -> Evaluation:
+def evaluation_resolve(*, evaluation: Evaluation, user: User, comment: str) -> Evaluation:
     if not is_supervisor(user):
         raise ApplicationError(_("이의 처리는 슈퍼바이저만 할 수 있습니다."), code="forbidden")
     if not comment.strip():
         raise ApplicationError(_("처리 의견을 입력하세요."), extra=_COMMENT_REQUIRED)
-    return _transition(evaluation, allowed={EvaluationStatus.DISPUTED},
-                       to=EvaluationStatus.RESOLVED, verb=_("이의 처리"),
-                       resolution_comment=comment.strip(), resolved_by=user)
+    return _transition(
+        evaluation,
+        allowed={EvaluationStatus.DISPUTED},
+        to=EvaluationStatus.RESOLVED,
+        verb=_("이의 처리"),
+        resolution_comment=comment.strip(),
+        resolved_by=user,
+    )

@@ -10,8 +10,9 @@ from celery import Task, shared_task
 from apps.evaluations.sampling import previous_week, sample_week
 
 
-@shared_task(name="evaluations.sample_weekly", bind=True, acks_late=True,
-             reject_on_worker_lost=True)
+@shared_task(
+    name="evaluations.sample_weekly", bind=True, acks_late=True, reject_on_worker_lost=True
+)
 def sample_weekly(self: Task, week: str | None = None) -> dict[str, Any]:
     """Sample `week` (ISO date of its Monday), by default the week before today."""
     monday = date.fromisoformat(week) if week else previous_week()

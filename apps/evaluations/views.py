@@ -46,7 +46,9 @@ def _role_required(check: Callable[[Any], bool], message: str) -> Callable[[View
             if not check(request.user):
                 return HttpResponseForbidden(message)
             return view(request, *args, **kwargs)
+
         return wrapper
+
     return decorator
 
 
@@ -56,7 +58,8 @@ evaluator_required = _role_required(
 )
 supervisor_required = _role_required(roles.is_supervisor, "슈퍼바이저 권한이 필요합니다.")
 agent_required = _role_required(
-    lambda u: Agent.objects.filter(user=u).exists(), "상담원 계정으로만 볼 수 있습니다.")
+    lambda u: Agent.objects.filter(user=u).exists(), "상담원 계정으로만 볼 수 있습니다."
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -73,12 +76,16 @@ def _get_evaluation_for_reader(request: HttpRequest, pk: int) -> Evaluation:
 
 
 def _agent_evaluations(request: HttpRequest) -> QuerySet[Evaluation]:
-    return (Evaluation.objects.filter(agent__user=_user(request), is_calibration=False)
-            .exclude(status=EvaluationStatus.DRAFT).select_related("form", "evaluator"))
+    return (
+        Evaluation.objects.filter(agent__user=_user(request), is_calibration=False)
+        .exclude(status=EvaluationStatus.DRAFT)
+        .select_related("form", "evaluator")
+    )
 
 
-def _render(request: HttpRequest, template: str, context: dict[str, Any],
-            status: int = 200) -> HttpResponse:
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     user = _user(request)
     context |= {
         "nav_evaluator": roles.has_role(user, roles.QA_EVALUATOR, roles.SUPERVISOR, roles.ADMIN),
@@ -101,11 +108,16 @@ def _fail(request: HttpRequest, exc: ApplicationError) -> None:
 @evaluator_required
 def worklist(request: HttpRequest) -> HttpResponse:
     mine = EvaluationAssignment.objects.filter(evaluator=_user(request)).select_related(
-        "conversation__agent", "form", "rule", "calibration", "evaluation")
-    return _render(request, "evaluations/worklist.html", {
-        "open": mine.filter(status=AssignmentStatus.OPEN),
-        "done": mine.filter(status=AssignmentStatus.DONE)[:20],
-    })
+        "conversation__agent", "form", "rule", "calibration", "evaluation"
+    )
+    return _render(
+        request,
+        "evaluations/worklist.html",
+        {
+            "open": mine.filter(status=AssignmentStatus.OPEN),
+            "done": mine.filter(status=AssignmentStatus.DONE)[:20],
+        },
+    )
 
 
 @require_POST
@@ -124,14 +136,21 @@ def assignment_open(request: HttpRequest, pk: int) -> HttpResponse:
 @evaluator_required
 def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = _get_evaluation_for_reader(request, pk)
-    editable = (evaluation.status == EvaluationStatus.DRAFT
-                and evaluation.evaluator_id == _user(request).pk)
+    editable = (
+        evaluation.status == EvaluationStatus.DRAFT and evaluation.evaluator_id == _user(request).pk
+    )
     questions = list(
-        FormQuestion.objects.filter(section__form=evaluation.form).select_related("section")
-        .order_by("section__order", "section_id", "order", "id"))
+        FormQuestion.objects.filter(section__form=evaluation.form)
+        .select_related("section")
+        .order_by("section__order", "section_id", "order", "id")
+    )
     answers = {a.question_id: a for a in evaluation.answers.all()}
-    form = ScoreForm(request.POST if request.method == "POST" else None, questions=questions,
-                     answers=answers, initial={"comment": evaluation.comment})
+    form = ScoreForm(
+        request.POST if request.method == "POST" else None,
+        questions=questions,
+        answers=answers,
+        initial={"comment": evaluation.comment},
+    )
     if request.method == "POST":
         if not editable:
             return HttpResponse(_("제출된 평가는 고칠 수 없습니다."), status=409)
@@ -139,8 +158,12 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
             submit = request.POST.get("action") == "submit"
             try:
                 services.evaluation_save(
-                    evaluation=evaluation, user=_user(request), answers=form.answers(),
-                    comment=form.cleaned_data["comment"], submit=submit)
+                    evaluation=evaluation,
+                    user=_user(request),
+                    answers=form.answers(),
+                    comment=form.cleaned_data["comment"],
+                    submit=submit,
+                )
             except ApplicationError as exc:
                 for field, message in exc.extra.get("fields", {}).items():
                     form.add_error(field if field in form.fields else None, message)
@@ -149,16 +172,26 @@ def evaluation(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("evaluations:evaluation", pk=evaluation.pk)
     # Suggestions only while scoring; they are computed, shown and never stored or submitted.
     found = hints.conversation_hints(evaluation.conversation) if editable else []
-    return _render(request, "evaluations/evaluation.html", {
-        "evaluation": evaluation, "form": form, "editable": editable, "answers": answers,
-        "transcript": evaluation.conversation.messages.order_by("seq").select_related("agent"),
-        "hints": found,
-        "hint_seqs": {h.seq for h in found if h.seq},
-        "recording": recordings.recording_for(evaluation.conversation),
-        "can_resolve": (evaluation.status == EvaluationStatus.DISPUTED
-                        and roles.is_supervisor(_user(request))),
-        "resolve_form": CommentForm(),
-    }, status=400 if form.errors else 200)
+    return _render(
+        request,
+        "evaluations/evaluation.html",
+        {
+            "evaluation": evaluation,
+            "form": form,
+            "editable": editable,
+            "answers": answers,
+            "transcript": evaluation.conversation.messages.order_by("seq").select_related("agent"),
+            "hints": found,
+            "hint_seqs": {h.seq for h in found if h.seq},
+            "recording": recordings.recording_for(evaluation.conversation),
+            "can_resolve": (
+                evaluation.status == EvaluationStatus.DISPUTED
+                and roles.is_supervisor(_user(request))
+            ),
+            "resolve_form": CommentForm(),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @require_GET
@@ -170,7 +203,8 @@ def recording_play(request: HttpRequest, pk: int) -> HttpResponse:
     if recording is None:
         raise Http404(_("녹취가 없습니다."))
     url = recordings.recording_playback_url(
-        recording=recording, user=_user(request), reason=_("QA 평가 #%s 녹취 청취") % evaluation.pk)
+        recording=recording, user=_user(request), reason=_("QA 평가 #%s 녹취 청취") % evaluation.pk
+    )
     response = redirect(url)
     response["Cache-Control"] = "no-store"
     return response
@@ -203,11 +237,15 @@ def my_evaluations(request: HttpRequest) -> HttpResponse:
 @agent_required
 def my_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = get_object_or_404(_agent_evaluations(request), pk=pk)
-    return _render(request, "evaluations/my_detail.html", {
-        "evaluation": evaluation,
-        "answers": evaluation.answers.select_related("question__section"),
-        "dispute_form": CommentForm(),
-    })
+    return _render(
+        request,
+        "evaluations/my_detail.html",
+        {
+            "evaluation": evaluation,
+            "answers": evaluation.answers.select_related("question__section"),
+            "dispute_form": CommentForm(),
+        },
+    )
 
 
 @require_POST
@@ -227,8 +265,11 @@ def my_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 def my_dispute(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = get_object_or_404(_agent_evaluations(request), pk=pk)
     try:
-        services.evaluation_dispute(evaluation=evaluation, agent=_user(request).agent,
-                                    comment=request.POST.get("comment", ""))
+        services.evaluation_dispute(
+            evaluation=evaluation,
+            agent=_user(request).agent,
+            comment=request.POST.get("comment", ""),
+        )
         messages.success(request, _("이의를 제기했습니다."))
     except ApplicationError as exc:
         _fail(request, exc)
@@ -241,8 +282,11 @@ def my_dispute(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @supervisor_required
 def disputes(request: HttpRequest) -> HttpResponse:
-    rows = Evaluation.objects.filter(status=EvaluationStatus.DISPUTED).select_related(
-        "agent", "evaluator", "form").order_by("updated_at")
+    rows = (
+        Evaluation.objects.filter(status=EvaluationStatus.DISPUTED)
+        .select_related("agent", "evaluator", "form")
+        .order_by("updated_at")
+    )
     return _render(request, "evaluations/disputes.html", {"evaluations": rows})
 
 
@@ -251,8 +295,9 @@ def disputes(request: HttpRequest) -> HttpResponse:
 def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = get_object_or_404(Evaluation, pk=pk)
     try:
-        services.evaluation_resolve(evaluation=evaluation, user=_user(request),
-                                    comment=request.POST.get("comment", ""))
+        services.evaluation_resolve(
+            evaluation=evaluation, user=_user(request), comment=request.POST.get("comment", "")
+        )
         messages.success(request, _("이의를 처리했습니다."))
     except ApplicationError as exc:
         _fail(request, exc)
@@ -271,13 +316,20 @@ def calibration_list(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("evaluations:calibration", pk=session.pk)
     sessions = CalibrationSession.objects.select_related("form", "created_by")[:50]
-    return _render(request, "evaluations/calibrations.html", {"form": form, "sessions": sessions},
-                  status=400 if form.errors else 200)
+    return _render(
+        request,
+        "evaluations/calibrations.html",
+        {"form": form, "sessions": sessions},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_GET
 @supervisor_required
 def calibration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     session = get_object_or_404(CalibrationSession.objects.select_related("form"), pk=pk)
-    return _render(request, "evaluations/calibration.html", {
-        "session": session, "report": calibration.calibration_report(session=session)})
+    return _render(
+        request,
+        "evaluations/calibration.html",
+        {"session": session, "report": calibration.calibration_report(session=session)},
+    )

@@ -57,7 +57,10 @@ class CannedResponseAdmin(admin.ModelAdmin):
 class FaqForm(forms.ModelForm):
     # Checkboxes instead of the JSON textarea the model field would get.
     channels = forms.MultipleChoiceField(
-        label="채널", choices=CHANNEL_CHOICES, widget=forms.CheckboxSelectMultiple, required=False,
+        label="채널",
+        choices=CHANNEL_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
         help_text="하나도 고르지 않으면 어느 채널에도 답하지 않습니다.",
     )
 
@@ -81,7 +84,13 @@ class FaqAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     list_select_related = ("category", "author")
     # Status and approval move only through the actions below (maker-checker).
     readonly_fields = (
-        "status", "author", "edited_by", "published_by", "published_at", "created_at", "updated_at",
+        "status",
+        "author",
+        "edited_by",
+        "published_by",
+        "published_at",
+        "created_at",
+        "updated_at",
     )
     fieldsets = (
         (None, {"fields": ("category", "question", "answer", "channels")}),
@@ -184,7 +193,9 @@ class FaqAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         data = super().get_export_data(file_format, request, queryset, **kwargs)
         # Every download is recorded (DESIGN §11), even one without personal data.
         audit_record(
-            _user(request), AuditAction.EXPORT, f"faqs.faq ×{queryset.count()}",
+            _user(request),
+            AuditAction.EXPORT,
+            f"faqs.faq ×{queryset.count()}",
             fields="id,category,question,answer,alternatives,status,channels",
             reason=f"관리자 FAQ 내보내기 ({file_format.get_title()})",
         )
@@ -211,7 +222,6 @@ class FaqAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
                 )
         return response
 
-
     def process_result(self, result: Any, request: HttpRequest) -> HttpResponse:
         # The confirm step imports again for real; if the data changed meanwhile and a row
         # fails now, the file was rolled back and must not be reported as imported.
@@ -231,7 +241,13 @@ class FaqCandidateAdmin(admin.ModelAdmin):
     search_fields = ("label", "signature")
     list_select_related = ("faq",)
     readonly_fields = (
-        "label", "signature", "count", "example_list", "period_start", "period_end", "status",
+        "label",
+        "signature",
+        "count",
+        "example_list",
+        "period_start",
+        "period_end",
+        "status",
         "faq_link",
     )
     exclude = ("examples", "faq")
@@ -290,7 +306,7 @@ class FaqCandidateAdmin(admin.ModelAdmin):
 
 
 def _describe_problems(result: Any, limit: int = 10) -> list[str]:
-    """"3행 category: …" lines for the first problems, numbered as the file's lines."""
+    """ "3행 category: …" lines for the first problems, numbered as the file's lines."""
     lines = []
     for row in result.invalid_rows:
         for field, errors in row.error_dict.items():

@@ -89,7 +89,9 @@ def missed_questions(*, start: datetime, end: datetime) -> list[tuple[int, str]]
     )
     qs = (
         Message.objects.filter(
-            sender=MessageSender.CUSTOMER, created_at__gte=start, created_at__lt=end,
+            sender=MessageSender.CUSTOMER,
+            created_at__gte=start,
+            created_at__lt=end,
             replies__sender=MessageSender.BOT,
         )
         .filter(missed)
@@ -163,7 +165,9 @@ def cluster_labels(matrix: sp.csr_matrix) -> np.ndarray:
     distance = np.clip(1.0 - similarity, 0.0, 2.0)
     np.fill_diagonal(distance, 0.0)
     model = AgglomerativeClustering(
-        n_clusters=None, metric="precomputed", linkage="average",
+        n_clusters=None,
+        metric="precomputed",
+        linkage="average",
         distance_threshold=DISTANCE_THRESHOLD,
     )
     return model.fit_predict(distance)
@@ -213,14 +217,19 @@ def faq_candidates_mine(*, days: int = DAYS, now: datetime | None = None) -> lis
     start = end - timedelta(days=days)
     clusters = cluster_questions(missed_questions(start=start, end=end))
     decided = set(
-        FaqCandidate.objects.exclude(status=FaqCandidateStatus.NEW)
-        .values_list("signature", flat=True)
+        FaqCandidate.objects.exclude(status=FaqCandidateStatus.NEW).values_list(
+            "signature", flat=True
+        )
     )
     FaqCandidate.objects.filter(status=FaqCandidateStatus.NEW).delete()
     rows = [
         FaqCandidate(
-            label=c.label, signature=c.signature, count=c.count, examples=c.examples,
-            period_start=start, period_end=end,
+            label=c.label,
+            signature=c.signature,
+            count=c.count,
+            examples=c.examples,
+            period_start=start,
+            period_end=end,
         )
         for c in clusters
         if c.count >= MIN_COUNT and c.signature not in decided
@@ -251,7 +260,7 @@ def faq_candidate_create_draft(*, candidate: FaqCandidate, user: User) -> Faq:
 
 
 def faq_candidate_dismiss(*, candidate: FaqCandidate) -> bool:
-    updated = FaqCandidate.objects.filter(
-        pk=candidate.pk, status=FaqCandidateStatus.NEW
-    ).update(status=FaqCandidateStatus.DISMISSED, updated_at=timezone.now())
+    updated = FaqCandidate.objects.filter(pk=candidate.pk, status=FaqCandidateStatus.NEW).update(
+        status=FaqCandidateStatus.DISMISSED, updated_at=timezone.now()
+    )
     return bool(updated)

@@ -64,17 +64,29 @@ class Faq(TimeStampedModel):
     valid_until = models.DateTimeField(_("게시 종료"), null=True, blank=True)
     channels = models.JSONField(_("채널"), default=_all_channels, blank=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("작성자"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("작성자"),
     )
     # Maker-checker: whoever made the last content change may not publish it.
     edited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("최종 수정자"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("최종 수정자"),
     )
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("게시 승인자"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("게시 승인자"),
     )
     published_at = models.DateTimeField(_("게시 시각"), null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -165,11 +177,18 @@ class FaqCandidate(TimeStampedModel):
     period_start = models.DateTimeField(_("집계 시작"))
     period_end = models.DateTimeField(_("집계 종료"))
     status = models.CharField(
-        _("상태"), max_length=10, choices=FaqCandidateStatus.choices,
-        default=FaqCandidateStatus.NEW, db_index=True,
+        _("상태"),
+        max_length=10,
+        choices=FaqCandidateStatus.choices,
+        default=FaqCandidateStatus.NEW,
+        db_index=True,
     )
     faq = models.ForeignKey(
-        Faq, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        Faq,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("작성된 FAQ"),
     )
 

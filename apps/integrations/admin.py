@@ -28,8 +28,17 @@ class JobWrittenAdmin(admin.ModelAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(JobWrittenAdmin):
-    list_display = ("kind", "status", "started_at", "finished_at", "created", "updated",
-                    "deleted", "unchanged", "error_code")
+    list_display = (
+        "kind",
+        "status",
+        "started_at",
+        "finished_at",
+        "created",
+        "updated",
+        "deleted",
+        "unchanged",
+        "error_code",
+    )
     list_filter = ("kind", "status")
     search_fields = ("error_code", "error_message")
     readonly_fields = [f.name for f in SyncRun._meta.fields]
@@ -39,10 +48,13 @@ class SyncRunAdmin(JobWrittenAdmin):
     def sync_again(self, request: HttpRequest, queryset: QuerySet[SyncRun]) -> None:
         from apps.integrations import tasks
 
-        by_kind = {"connect_queues": tasks.connect_sync_directory,
-                   "connect_agents": tasks.connect_sync_directory,
-                   "connect_history": tasks.connect_sync_historical,
-                   "connect_live": tasks.connect_sync_live_metrics, "lex": tasks.lex_sync_now}
+        by_kind = {
+            "connect_queues": tasks.connect_sync_directory,
+            "connect_agents": tasks.connect_sync_directory,
+            "connect_history": tasks.connect_sync_historical,
+            "connect_live": tasks.connect_sync_live_metrics,
+            "lex": tasks.lex_sync_now,
+        }
         for kind in set(queryset.values_list("kind", flat=True)):
             by_kind[kind].delay()
         self.message_user(request, _("동기화를 요청했습니다."), messages.SUCCESS)
@@ -61,8 +73,14 @@ class HistoricalMetricAdmin(JobWrittenAdmin):
     list_filter = ("metric",)
     list_select_related = ("queue",)
     date_hierarchy = "interval_start"
-    readonly_fields = ("connect_queue_id", "queue", "interval_start", "interval_end", "metric",
-                       "value")
+    readonly_fields = (
+        "connect_queue_id",
+        "queue",
+        "interval_start",
+        "interval_end",
+        "metric",
+        "value",
+    )
 
 
 @admin.register(LexIntent)
@@ -91,8 +109,15 @@ class WebhookAdmin(admin.ModelAdmin):
 
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(JobWrittenAdmin):
-    list_display = ("webhook", "event", "status", "attempts", "response_status", "created_at",
-                    "delivered_at")
+    list_display = (
+        "webhook",
+        "event",
+        "status",
+        "attempts",
+        "response_status",
+        "created_at",
+        "delivered_at",
+    )
     list_filter = ("status", "event")
     list_select_related = ("webhook",)
     raw_id_fields = ("webhook",)

@@ -65,7 +65,11 @@ class QueueMetricSnapshot(models.Model):
 
     connect_queue_id = models.CharField(_("Connect 큐 ID"), max_length=100, unique=True)
     queue = models.ForeignKey(
-        "agents.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "agents.Queue",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("큐"),
     )
     # {"CONTACTS_IN_QUEUE": 3.0, "OLDEST_CONTACT_AGE": null, ...}: null means Connect sent none.
@@ -87,7 +91,11 @@ class HistoricalMetric(models.Model):
 
     connect_queue_id = models.CharField(_("Connect 큐 ID"), max_length=100)
     queue = models.ForeignKey(
-        "agents.Queue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "agents.Queue",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         verbose_name=_("큐"),
     )
     interval_start = models.DateTimeField(_("구간 시작"))

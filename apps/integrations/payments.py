@@ -47,8 +47,12 @@ class LocalPayments:
         expires_at = (timezone.now() + LINK_TTL).replace(microsecond=0)
         exp = int(expires_at.timestamp())
         query = urlencode(
-            {"ref": reference, "amount": amount, "exp": exp,
-             "sig": _signature(reference, amount, exp)}
+            {
+                "ref": reference,
+                "amount": amount,
+                "exp": exp,
+                "sig": _signature(reference, amount, exp),
+            }
         )
         url = f"{settings.SITE_URL.rstrip('/')}{DEMO_PATH}?{query}"
         return PaymentLink(url=url, expires_at=expires_at, reference=reference, amount=amount)

@@ -36,7 +36,8 @@ def _enqueue_scenario(scenario_id: int, code: str) -> None:
 def _faq_remember_status(sender: type, instance: Faq, **kwargs: Any) -> None:
     if mirror_enabled() and instance.pk:
         instance._mirror_was_published = Faq.objects.filter(  # type: ignore[attr-defined]
-            pk=instance.pk, status=FaqStatus.PUBLISHED).exists()
+            pk=instance.pk, status=FaqStatus.PUBLISHED
+        ).exists()
 
 
 @receiver(post_save, sender=Faq, dispatch_uid="mirror-faq")

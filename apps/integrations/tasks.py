@@ -35,13 +35,18 @@ from apps.integrations.services import (
 RETRY_BACKOFF_SECONDS = 2
 RETRY_BACKOFF_MAX_SECONDS = 600
 OPTIONS: dict[str, Any] = {
-    "bind": True, "acks_late": True, "reject_on_worker_lost": True, "max_retries": 6,
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": 6,
 }
 
 
 def backoff(retries: int) -> int:
     return get_exponential_backoff_interval(
-        factor=RETRY_BACKOFF_SECONDS, retries=retries, maximum=RETRY_BACKOFF_MAX_SECONDS,
+        factor=RETRY_BACKOFF_SECONDS,
+        retries=retries,
+        maximum=RETRY_BACKOFF_MAX_SECONDS,
         full_jitter=True,
     )
 
@@ -64,8 +69,15 @@ def _connect_scheduled() -> bool:
 def _summary(run: SyncRun | None) -> dict[str, Any] | None:
     if run is None:
         return None
-    return {"id": run.pk, "kind": run.kind, "status": run.status, "created": run.created,
-            "updated": run.updated, "deleted": run.deleted, "unchanged": run.unchanged}
+    return {
+        "id": run.pk,
+        "kind": run.kind,
+        "status": run.status,
+        "created": run.created,
+        "updated": run.updated,
+        "deleted": run.deleted,
+        "unchanged": run.unchanged,
+    }
 
 
 @shared_task(name="integrations.connect_sync_directory", **OPTIONS)
@@ -92,14 +104,17 @@ def connect_sync_historical(self: Task) -> dict | None:
 
 @shared_task(name="integrations.agent_set_connect_status", **OPTIONS)
 def agent_set_connect_status(self: Task, agent_id: int, status_name: str) -> None:
-    _run(self, lambda: connect_sync.agent_set_connect_status(
-        agent_id=agent_id, status_name=status_name))
+    _run(
+        self,
+        lambda: connect_sync.agent_set_connect_status(agent_id=agent_id, status_name=status_name),
+    )
 
 
 @shared_task(name="integrations.connect_escalate", **OPTIONS)
 def connect_escalate(self: Task, conversation_id: int) -> str | None:
-    contact = _run(self, lambda: connect_chat.conversation_escalate_to_connect(
-        conversation_id=conversation_id))
+    contact = _run(
+        self, lambda: connect_chat.conversation_escalate_to_connect(conversation_id=conversation_id)
+    )
     return contact.contact_id if contact else None
 
 
@@ -144,8 +159,14 @@ def retention_purge(self: Task) -> dict:
 
 @shared_task(name="integrations.worker_probe", **OPTIONS)
 def worker_probe(self: Task, key: str, seconds: float = 0.0, fail_times: int = 0) -> int:
-    return _run(self, lambda: probe.worker_probe_run(
-        key=key, seconds=seconds, fail_times=fail_times, task_name=self.name).effects)
+    return _run(
+        self,
+        lambda: (
+            probe.worker_probe_run(
+                key=key, seconds=seconds, fail_times=fail_times, task_name=self.name
+            ).effects
+        ),
+    )
 
 
 @shared_task(name="integrations.dynamodb_mirror_faq", **OPTIONS)
@@ -155,8 +176,9 @@ def dynamodb_mirror_faq(self: Task, faq_id: int) -> str:
 
 @shared_task(name="integrations.dynamodb_mirror_scenario", **OPTIONS)
 def dynamodb_mirror_scenario(self: Task, scenario_id: int, code: str = "") -> str:
-    return _run(self, lambda: content_mirror.content_mirror_scenario(
-        scenario_id=scenario_id, code=code))
+    return _run(
+        self, lambda: content_mirror.content_mirror_scenario(scenario_id=scenario_id, code=code)
+    )
 
 
 @shared_task(name="integrations.dynamodb_mirror_resync", **OPTIONS)

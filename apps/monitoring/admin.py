@@ -14,7 +14,13 @@ from apps.monitoring.models import AlertLog, AlertRule
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
     list_display = (
-        "name", "metric", "comparison", "threshold", "window_minutes", "queue", "channel",
+        "name",
+        "metric",
+        "comparison",
+        "threshold",
+        "window_minutes",
+        "queue",
+        "channel",
         "is_active",
     )
     list_filter = ("is_active", "metric", "channel")
@@ -42,8 +48,16 @@ class AlertLogAdmin(admin.ModelAdmin):
     """Written by the alert task only: read-only for everyone."""
 
     list_display = (
-        "created_at", "rule", "metric", "value", "comparison", "threshold", "window_start",
-        "channel", "sent_to", "status",
+        "created_at",
+        "rule",
+        "metric",
+        "value",
+        "comparison",
+        "threshold",
+        "window_start",
+        "channel",
+        "sent_to",
+        "status",
     )
     list_filter = ("status", "metric", "channel")
     list_select_related = ("rule",)

@@ -128,8 +128,12 @@ def _claim(rule: AlertRule, value: float, now: datetime) -> AlertLog | None:
     try:
         with transaction.atomic():
             return AlertLog.objects.create(
-                rule=rule, metric=rule.metric, value=value, threshold=rule.threshold,
-                comparison=rule.comparison, window_start=rule.window_start(now),
+                rule=rule,
+                metric=rule.metric,
+                value=value,
+                threshold=rule.threshold,
+                comparison=rule.comparison,
+                window_start=rule.window_start(now),
                 channel=rule.channel,
                 sent_to=", ".join(mask_pii(r) for r in rule.recipient_list),
                 created_at=now,
@@ -175,8 +179,11 @@ def alert_text(log: AlertLog) -> tuple[str, str]:
         "%(metric)s(%(scope)s)이(가) %(value)s로 임계값 %(threshold)s %(comparison)s입니다. "
         "최근 %(minutes)s분 기준, %(at)s."
     ) % {
-        "metric": log.get_metric_display(), "scope": scope, "value": f"{log.value:g}",
-        "threshold": f"{log.threshold:g}", "comparison": log.get_comparison_display(),
+        "metric": log.get_metric_display(),
+        "scope": scope,
+        "value": f"{log.value:g}",
+        "threshold": f"{log.threshold:g}",
+        "comparison": log.get_comparison_display(),
         "minutes": rule.window_minutes,
         "at": timezone.localtime(log.created_at).strftime("%Y-%m-%d %H:%M"),
     }
@@ -193,7 +200,10 @@ def alert_send(*, log_id: int) -> AlertLog:
     for index, recipient in enumerate(log.rule.recipient_list):
         try:
             notification_send(
-                channel=log.channel, recipient=recipient, text=body, subject=subject,
+                channel=log.channel,
+                recipient=recipient,
+                text=body,
+                subject=subject,
                 key=f"alert:{log.pk}:{index}",
             )
         except IntegrationError as exc:

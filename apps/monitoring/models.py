@@ -37,7 +37,9 @@ class AlertMetric(models.TextChoices):
 
 # Shares are compared in percent, as supervisors think of them ("포기율 20 % 초과").
 PERCENT_METRICS = {
-    AlertMetric.ABANDONMENT_RATE, AlertMetric.SERVICE_LEVEL, AlertMetric.FALLBACK_RATE,
+    AlertMetric.ABANDONMENT_RATE,
+    AlertMetric.SERVICE_LEVEL,
+    AlertMetric.FALLBACK_RATE,
     AlertMetric.CONTAINMENT,
 }
 # Bot figures are about conversations that never reach a queue.
@@ -65,12 +67,19 @@ class AlertRule(TimeStampedModel):
         _("임계값"), help_text=_("비율 지표는 % 단위(예: 20), 시간은 초, 만족도는 1~5.")
     )
     window_minutes = models.PositiveIntegerField(
-        _("집계 구간(분)"), default=15, validators=[MinValueValidator(1)],
+        _("집계 구간(분)"),
+        default=15,
+        validators=[MinValueValidator(1)],
         help_text=_("이 구간의 지표로 판단하고, 한 구간에 한 번만 알립니다."),
     )
     queue = models.ForeignKey(
-        "agents.Queue", null=True, blank=True, on_delete=models.CASCADE,
-        related_name="alert_rules", verbose_name=_("큐"), help_text=_("비우면 전체"),
+        "agents.Queue",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alert_rules",
+        verbose_name=_("큐"),
+        help_text=_("비우면 전체"),
     )
     channel = models.CharField(
         _("알림 채널"), max_length=5, choices=AlertChannel.choices, default=AlertChannel.EMAIL

@@ -129,7 +129,9 @@ def bot_last_hour(now: datetime | None = None) -> dict[str, Any]:
         contained=Count("pk", filter=Q(state=ConversationState.CLOSED, queued_at__isnull=True)),
     )
     replies = Message.objects.filter(
-        created_at__gte=since, created_at__lte=now, sender=MessageSender.BOT,
+        created_at__gte=since,
+        created_at__lte=now,
+        sender=MessageSender.BOT,
         reply_to__isnull=False,
     ).aggregate(total=Count("pk"), fallbacks=Count("pk", filter=Q(next_action="FALLBACK")))
     return {

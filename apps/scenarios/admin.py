@@ -48,7 +48,8 @@ def _slot_names(form: forms.BaseForm, scenario: Scenario | None) -> list[str]:
 
 def _kept_forms(formset: forms.BaseInlineFormSet) -> list[forms.BaseForm]:
     return [
-        f for f in formset.forms
+        f
+        for f in formset.forms
         if getattr(f, "cleaned_data", None) and not f.cleaned_data.get("DELETE")
     ]
 
@@ -65,14 +66,24 @@ class UtteranceFormSet(forms.BaseInlineFormSet):
 
 class SlotForm(forms.ModelForm):
     choices = forms.CharField(
-        label="선택지", required=False, widget=forms.Textarea(attrs={"rows": 2, "cols": 20}),
+        label="선택지",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 20}),
         help_text="한 줄에 하나",
     )
 
     class Meta:
         model = ScenarioSlot
-        fields = ("order", "name", "prompt", "retry_prompt", "validator", "choices", "pattern",
-                  "max_attempts")
+        fields = (
+            "order",
+            "name",
+            "prompt",
+            "retry_prompt",
+            "validator",
+            "choices",
+            "pattern",
+            "max_attempts",
+        )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -86,7 +97,8 @@ class SlotForm(forms.ModelForm):
         super().clean()
         data = self.cleaned_data
         errors = services.slot_errors(
-            validator=data.get("validator", ""), choices=data.get("choices") or [],
+            validator=data.get("validator", ""),
+            choices=data.get("choices") or [],
             pattern=data.get("pattern", ""),
         )
         for field, message in errors.items():

@@ -45,12 +45,43 @@ _EXIT_RE = re.compile(
     r"|시작|시작할게요|시작해주세요|요)?"
 )
 _YES = {
-    "예", "네", "넹", "넵", "응", "어", "ㅇㅇ", "ㅇ", "맞아요", "맞아", "맞습니다", "네맞아요",
-    "예맞아요", "네맞습니다", "예맞습니다", "좋아요", "그래요", "그렇게해주세요", "네좋아요",
-    "yes", "y", "ok", "okay", "확인",
+    "예",
+    "네",
+    "넹",
+    "넵",
+    "응",
+    "어",
+    "ㅇㅇ",
+    "ㅇ",
+    "맞아요",
+    "맞아",
+    "맞습니다",
+    "네맞아요",
+    "예맞아요",
+    "네맞습니다",
+    "예맞습니다",
+    "좋아요",
+    "그래요",
+    "그렇게해주세요",
+    "네좋아요",
+    "yes",
+    "y",
+    "ok",
+    "okay",
+    "확인",
 }
 _NO = {
-    "아니오", "아니요", "아뇨", "아니", "ㄴㄴ", "ㄴ", "no", "n", "아니에요", "아닙니다", "틀려요",
+    "아니오",
+    "아니요",
+    "아뇨",
+    "아니",
+    "ㄴㄴ",
+    "ㄴ",
+    "no",
+    "n",
+    "아니에요",
+    "아닙니다",
+    "틀려요",
 }
 
 
@@ -100,8 +131,12 @@ def _answer_kind(text: str) -> bool | None:
 def scenario_start(*, scenario: Scenario, state: dict, context: ScenarioContext) -> Turn:
     state.clear()
     state.update(
-        scenario_id=scenario.pk, code=scenario.code, phase="slot", slot=None,
-        values={}, attempts={},
+        scenario_id=scenario.pk,
+        code=scenario.code,
+        phase="slot",
+        slot=None,
+        values={},
+        attempts={},
     )
     logger.info("scenario %s started (conversation %s)", scenario.code, context.conversation_id)
     return _advance(scenario, state, context, [])
@@ -159,7 +194,11 @@ def _ask(slot: ScenarioSlot, texts: list[str]) -> Turn:
 
 
 def _on_answer(
-    scenario: Scenario, slot: ScenarioSlot, state: dict, text: str, raw_text: str,
+    scenario: Scenario,
+    slot: ScenarioSlot,
+    state: dict,
+    text: str,
+    raw_text: str,
     context: ScenarioContext,
 ) -> Turn:
     is_phone = slot.validator == SlotValidator.PHONE
@@ -197,7 +236,8 @@ def _retry_prompt(slot: ScenarioSlot) -> str:
         return slot.retry_prompt
     hints: dict[str, str] = {
         SlotValidator.CHOICE: _("다음 중에서 골라 주세요: {choices}").format(
-            choices=", ".join(str(c) for c in slot.choices)),
+            choices=", ".join(str(c) for c in slot.choices)
+        ),
         SlotValidator.NUMBER: _("숫자로 알려 주세요. (예: 3)"),
         SlotValidator.DATE: _("날짜를 다시 알려 주세요. (예: 11월 28일, 내일, 다음 주 월요일)"),
         SlotValidator.PHONE: _("전화번호를 다시 입력해 주세요. (예: 010-1234-5678)"),
@@ -257,9 +297,7 @@ def _reask(
     return turn
 
 
-def _crm_down(
-    scenario: Scenario, state: dict, exc: CrmUnavailable, texts: list[str]
-) -> Turn:
+def _crm_down(scenario: Scenario, state: dict, exc: CrmUnavailable, texts: list[str]) -> Turn:
     logger.warning("scenario %s: CRM unavailable (%s)", scenario.code, exc)
     message = _("지금은 정보를 조회할 수 없어 상담원을 연결해 드릴게요. 잠시만 기다려 주세요.")
     return _escalate(scenario, state, "crm_unavailable", [*texts, message])
@@ -271,9 +309,7 @@ def _escalate(
     queue = queue or _default_queue(scenario)
     logger.info("scenario %s escalated: %s (queue %s)", scenario.code, reason, queue)
     state.clear()
-    return Turn(
-        _join(texts), QUEUED, escalate_queue=queue, escalate_reason=reason, done=True
-    )
+    return Turn(_join(texts), QUEUED, escalate_queue=queue, escalate_reason=reason, done=True)
 
 
 def _default_queue(scenario: Scenario) -> str | None:

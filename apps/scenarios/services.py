@@ -21,10 +21,18 @@ from apps.scenarios.validators import is_safe_pattern
 CONTENT_VERSION_KEY = "scenarios"
 # Variables a step template may use besides the scenario's own slots: what the CRM lookup
 # (apps.customers adapter) and the payment-link action put into the dialog context.
-CRM_VARIABLES = frozenset({
-    "status", "carrier", "tracking_no", "eta", "amount", "due_date", "payment_url",
-    "customer_name",
-})
+CRM_VARIABLES = frozenset(
+    {
+        "status",
+        "carrier",
+        "tracking_no",
+        "eta",
+        "amount",
+        "due_date",
+        "payment_url",
+        "customer_name",
+    }
+)
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 

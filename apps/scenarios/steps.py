@@ -30,10 +30,20 @@ if TYPE_CHECKING:
 
 
 # Every variable a lookup or payment step can add; the admin's template check allows these.
-STEP_VARIABLES = frozenset({
-    "status", "carrier", "tracking_no", "eta", "amount", "due_date", "paid", "bill_month",
-    "customer_name", "payment_url",
-})
+STEP_VARIABLES = frozenset(
+    {
+        "status",
+        "carrier",
+        "tracking_no",
+        "eta",
+        "amount",
+        "due_date",
+        "paid",
+        "bill_month",
+        "customer_name",
+        "payment_url",
+    }
+)
 
 
 @dataclass
@@ -99,7 +109,9 @@ def _escalate(run: _Run, step: ScenarioStep) -> Outcome:
     _say(run, step.template or _("상담원에게 연결해 드릴게요. 잠시만 기다려 주세요."))
     params = step.params or {}
     return Outcome(
-        run.texts, "QUEUED", queue=params.get("queue") or None,
+        run.texts,
+        "QUEUED",
+        queue=params.get("queue") or None,
         reason=str(params.get("reason") or "scenario")[:40],
     )
 
@@ -133,8 +145,11 @@ def _lookup_order(run: _Run, slot_name: str | None) -> Outcome | None:
     order_no = run.value(slot_name) if slot_name else None
     order = run.context.crm.lookup_order(order_no, run.crm_id) if order_no else None
     if order is None:
-        return _miss(run, _("주문번호 {order_no}(으)로 조회된 주문이 없어요.").format(
-            order_no=order_no or ""), slot_name)
+        return _miss(
+            run,
+            _("주문번호 {order_no}(으)로 조회된 주문이 없어요.").format(order_no=order_no or ""),
+            slot_name,
+        )
     run.variables.update(
         status=order.status, carrier=order.carrier, tracking_no=order.tracking_no, eta=order.eta
     )
@@ -161,7 +176,8 @@ def _lookup_bill(run: _Run, slot_name: str | None) -> Outcome | None:
         month = bill_month(run.value(slot_name) or "")
         bill = run.context.crm.lookup_bill(crm_id, month) if month else None
         missing = _("{month} 청구 내역을 찾을 수 없어요.").format(
-            month=run.variables.get(slot_name, ""))
+            month=run.variables.get(slot_name, "")
+        )
     else:
         # Without a month slot the scenario is about paying: the latest unpaid bill.
         bill = next((b for b in run.context.crm.recent_bills(crm_id) if not b.paid), None)
@@ -170,7 +186,9 @@ def _lookup_bill(run: _Run, slot_name: str | None) -> Outcome | None:
         return _miss(run, missing, slot_name)
     run.bill = bill
     run.variables.update(
-        amount=Won(bill.amount), due_date=bill.due_date, bill_month=_month_label(bill.month),
+        amount=Won(bill.amount),
+        due_date=bill.due_date,
+        bill_month=_month_label(bill.month),
         paid=_("납부 완료") if bill.paid else _("미납"),
     )
     return None
@@ -182,13 +200,21 @@ def _month_label(month: str) -> str:
 
 
 _MONTH_WORDS = {
-    "이번달": 0, "이달": 0, "금월": 0, "당월": 0, "지난달": -1, "저번달": -1, "전달": -1,
-    "전월": -1, "지지난달": -2, "다음달": 1,
+    "이번달": 0,
+    "이달": 0,
+    "금월": 0,
+    "당월": 0,
+    "지난달": -1,
+    "저번달": -1,
+    "전달": -1,
+    "전월": -1,
+    "지지난달": -2,
+    "다음달": 1,
 }
 
 
 def bill_month(value: str, today: date | None = None) -> str | None:
-    """"이번 달"/"지난 달"/"2026-10"/"10월"/an ISO date → "YYYY-MM" (Asia/Seoul)."""
+    """ "이번 달"/"지난 달"/"2026-10"/"10월"/an ISO date → "YYYY-MM" (Asia/Seoul)."""
     today = today or seoul_today()
     key = compact(value)
     if key in _MONTH_WORDS:
@@ -212,7 +238,8 @@ def _payment_link(run: _Run, step: ScenarioStep) -> Outcome | None:
     month = run.bill.month if run.bill else seoul_today().strftime("%Y-%m")
     reference = f"{run.crm_id or 'guest'}-{month}-c{run.context.conversation_id or 0}"
     link = run.context.payments.create_link(
-        amount=amount, reference=reference,
+        amount=amount,
+        reference=reference,
         description=str(params.get("description") or run.scenario.name),
     )
     run.variables["payment_url"] = link.url

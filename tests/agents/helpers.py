@@ -11,7 +11,8 @@ from tests.factories import AgentFactory, ConversationFactory
 
 def waiting(queue: Queue, *, seconds_ago: int = 0) -> Conversation:
     return ConversationFactory(
-        state=ConversationState.QUEUED, queue=queue,
+        state=ConversationState.QUEUED,
+        queue=queue,
         queued_at=timezone.now() - timedelta(seconds=seconds_ago),
     )
 

@@ -18,7 +18,7 @@ pytestmark = [
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="needs row locks and real concurrent connections (PostgreSQL); SQLite serialises "
-               "writers, so threads would only test its busy timeout",
+        "writers, so threads would only test its busy timeout",
     ),
 ]
 
@@ -48,8 +48,12 @@ def test_concurrent_accepts_assign_once(queues):
     agents = [agent_in(queues["general"]) for _ in range(2)]
     for _ in range(10):
         conversation = waiting(queues["general"])
-        results = _race([lambda a=a, pk=conversation.pk: routing_pick(agent=a, conversation_id=pk)
-                         for a in agents])
+        results = _race(
+            [
+                lambda a=a, pk=conversation.pk: routing_pick(agent=a, conversation_id=pk)
+                for a in agents
+            ]
+        )
         won = [r for r in results if isinstance(r, Conversation)]
         lost = [r for r in results if isinstance(r, ApplicationError)]
         assert (len(won), len(lost)) == (1, 1), results

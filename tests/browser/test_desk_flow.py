@@ -80,7 +80,8 @@ def test_customer_to_agent_and_back_with_csat(server, browser, dialogs):
     customer.fill("[data-testid=chat-input]", "요금제 변경하고 싶어요")
     customer.keyboard.press("Enter")
     expect(agent.locator("[data-testid=transcript] li.customer").last).to_have_text(
-        re.compile("요금제 변경하고 싶어요"))
+        re.compile("요금제 변경하고 싶어요")
+    )
 
     agent.click("[data-testid=close]")
     expect(customer.locator("[data-testid=csat]")).to_be_visible()
@@ -91,8 +92,14 @@ def test_customer_to_agent_and_back_with_csat(server, browser, dialogs):
 
     customer.click("[data-testid=csat] button[data-score='5']")
     expect(customer.locator("#csat-done")).to_be_visible()
-    assert _db_count(server["db"], "select count(*) from chat_conversation "
-                                   "where csat_score = 5 and wrapup_note = '요금제 변경 안내'") == 1
+    assert (
+        _db_count(
+            server["db"],
+            "select count(*) from chat_conversation "
+            "where csat_score = 5 and wrapup_note = '요금제 변경 안내'",
+        )
+        == 1
+    )
     assert dialogs == []
 
 
@@ -121,10 +128,11 @@ def test_customer_markup_is_shown_as_text_and_ime_enter_sends_nothing(server, br
         }
     }""")
     agent.wait_for_timeout(1500)
-    assert _db_count(server["db"], "select count(*) from chat_message where sender = 'agent'") \
+    assert (
+        _db_count(server["db"], "select count(*) from chat_message where sender = 'agent'")
         == before
+    )
     expect(agent.locator("[data-testid=composer]")).to_have_value("안녕")
-
 
 
 def _customer_poster(customer: Page, user_id: str):  # type: ignore[no-untyped-def]
@@ -134,11 +142,18 @@ def _customer_poster(customer: Page, user_id: str):  # type: ignore[no-untyped-d
     endpoint = customer.url.split("/chat/")[0] + api + "chat"
 
     def post(text: str) -> None:
-        body = {"message": text, "user_id": user_id, "session_id": session_id,
-                "client_message_id": f"race-{user_id}"}
+        body = {
+            "message": text,
+            "user_id": user_id,
+            "session_id": session_id,
+            "client_message_id": f"race-{user_id}",
+        }
         request = urllib.request.Request(  # noqa: S310 - loopback
-            endpoint, data=json.dumps(body).encode(), method="POST",
-            headers={"X-Api-Key": key, "Content-Type": "application/json"})
+            endpoint,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"X-Api-Key": key, "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
             assert response.status == 200
 
@@ -159,5 +174,6 @@ def test_a_message_sent_while_the_desk_socket_connects_is_not_missed(server, bro
     agent.route_web_socket(re.compile(".*"), hold_until_customer_wrote)
     _accept_first(agent)
     expect(agent.locator("[data-testid=transcript] li.customer .text").last).to_have_text(
-        "연결되는 사이에 보낸 메시지")
+        "연결되는 사이에 보낸 메시지"
+    )
     assert dialogs == []

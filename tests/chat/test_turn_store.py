@@ -15,13 +15,22 @@ pytestmark = pytest.mark.django_db
 
 def _turn(conversation: Conversation, text: str = "요금 조회", client_id: str = "c-1"):
     customer = Message(
-        conversation=conversation, seq=conversation.last_seq + 1,
-        sender=MessageSender.CUSTOMER, text=text, client_message_id=client_id,
+        conversation=conversation,
+        seq=conversation.last_seq + 1,
+        sender=MessageSender.CUSTOMER,
+        text=text,
+        client_message_id=client_id,
     )
     reply = Message(
-        conversation=conversation, seq=conversation.last_seq + 2, sender=MessageSender.BOT,
-        text="요금은 앱에서 확인하실 수 있어요.", intent="faq:bill", confidence=0.91,
-        next_action="ANSWER", reply_to=customer, payload={"quick_replies": ["상담원 연결"]},
+        conversation=conversation,
+        seq=conversation.last_seq + 2,
+        sender=MessageSender.BOT,
+        text="요금은 앱에서 확인하실 수 있어요.",
+        intent="faq:bill",
+        confidence=0.91,
+        next_action="ANSWER",
+        reply_to=customer,
+        payload={"quick_replies": ["상담원 연결"]},
     )
     conversation.last_seq += 2
     conversation.last_intent = "faq:bill"
@@ -52,8 +61,12 @@ def test_a_bot_turn_stores_both_messages_with_the_reply_pointing_at_the_question
 
 def test_a_message_to_an_agent_is_stored_alone_with_the_seq_counter():
     conversation = ConversationFactory(last_seq=4)
-    customer = Message(conversation=conversation, seq=5, sender=MessageSender.CUSTOMER,
-                       text="<b>확인</b> '; DROP TABLE chat_message; --")
+    customer = Message(
+        conversation=conversation,
+        seq=5,
+        sender=MessageSender.CUSTOMER,
+        text="<b>확인</b> '; DROP TABLE chat_message; --",
+    )
     conversation.last_seq = 5
 
     with transaction.atomic():
@@ -99,8 +112,9 @@ def test_lock_conversation_loads_what_the_orm_loads_and_only_for_its_owner():
         locked = lock_conversation(session, key, user)
 
     assert locked is not None and not locked._state.adding
-    assert {f.attname: getattr(locked, f.attname) for f in Conversation._meta.concrete_fields} \
-        == {f.attname: getattr(expected, f.attname) for f in Conversation._meta.concrete_fields}
+    assert {f.attname: getattr(locked, f.attname) for f in Conversation._meta.concrete_fields} == {
+        f.attname: getattr(expected, f.attname) for f in Conversation._meta.concrete_fields
+    }
     other = ConversationFactory()
     with transaction.atomic():
         assert lock_conversation(session, key, "someone-else") is None

@@ -41,12 +41,24 @@ def _log(user, action, day: str, customer=None) -> AuditLog:
 def test_audit_record_stores_who_what_and_why(supervisor):
     customer = CustomerFactory()
 
-    log = audit_record(supervisor, AuditAction.EXPORT, "chat.conversation ×3",
-                       customer=customer, fields=["phone", "email"], reason=" 민원 대응 ")
+    log = audit_record(
+        supervisor,
+        AuditAction.EXPORT,
+        "chat.conversation ×3",
+        customer=customer,
+        fields=["phone", "email"],
+        reason=" 민원 대응 ",
+    )
 
     log.refresh_from_db()
     assert (log.user, log.action, log.target, log.customer, log.fields, log.reason) == (
-        supervisor, "export", "chat.conversation ×3", customer, "phone,email", "민원 대응")
+        supervisor,
+        "export",
+        "chat.conversation ×3",
+        customer,
+        "phone,email",
+        "민원 대응",
+    )
     assert log.created_at is not None
 
 
@@ -57,15 +69,24 @@ def test_audit_record_refuses_an_unknown_action(supervisor):
 
 def test_a_pii_reveal_is_audited(agent):
     customer = CustomerFactory(crm_id="C-77")
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       customer=customer)
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, customer=customer
+    )
 
-    customer_reveal(user=agent.user, conversation=conversation,
-                    crm_customer=CrmCustomer(crm_id="C-77", name="홍길동"), reason="본인 확인")
+    customer_reveal(
+        user=agent.user,
+        conversation=conversation,
+        crm_customer=CrmCustomer(crm_id="C-77", name="홍길동"),
+        reason="본인 확인",
+    )
 
     log = AuditLog.objects.get()
     assert (log.user, log.action, log.customer, log.target) == (
-        agent.user, AuditAction.PII_REVEAL, customer, "customer:C-77")
+        agent.user,
+        AuditAction.PII_REVEAL,
+        customer,
+        "customer:C-77",
+    )
     assert log.reason.startswith("본인 확인")
 
 
@@ -138,8 +159,12 @@ def test_the_monthly_summary_counts_actions_and_customers_per_user():
     rows = audit_monthly_summary(month=parse_month("2026-03"))
 
     assert [(r.username, r.total, r.customers) for r in rows] == [("kim", 4, 2), ("lee", 1, 1)]
-    assert rows[0].by_action == {"pii_reveal": 3, "export": 1, "recording_play": 0,
-                                 "report_view": 0}
+    assert rows[0].by_action == {
+        "pii_reveal": 3,
+        "export": 1,
+        "recording_play": 0,
+        "report_view": 0,
+    }
     assert rows[1].by_action["recording_play"] == 1
 
 

@@ -93,7 +93,8 @@ def test_catalog_is_complete_and_not_fuzzy(po_entries):
     still_korean = [e.msgid for e in entries if any(HANGUL.search(s) for s in e.msgstr.values())]
     assert not still_korean, f"msgstr left in Korean: {still_korean}"
     broken = [
-        e.msgid for e in entries
+        e.msgid
+        for e in entries
         if any(_placeholders(s) != _placeholders(e.msgid) for s in e.msgstr.values())
     ]
     assert not broken, f"placeholders differ from the msgid: {broken}"

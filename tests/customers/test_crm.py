@@ -15,11 +15,25 @@ from tests.factories import CustomerFactory
 pytestmark = pytest.mark.django_db
 
 SEED = [
-    {"crm_id": "C1", "name": "김민지", "phone": "010-2345-6781", "email": "m@example.com",
-     "orders": [{"order_no": "ORD-20261124-0003", "status": "배송중", "carrier": "CJ대한통운",
-                 "tracking_no": "5601", "eta": "2026-11-27"}],
-     "bills": [{"month": "2026-10", "amount": 69000, "due_date": "2026-10-25", "paid": True},
-               {"month": "2026-11", "amount": 71200, "due_date": "2026-11-25", "paid": False}]},
+    {
+        "crm_id": "C1",
+        "name": "김민지",
+        "phone": "010-2345-6781",
+        "email": "m@example.com",
+        "orders": [
+            {
+                "order_no": "ORD-20261124-0003",
+                "status": "배송중",
+                "carrier": "CJ대한통운",
+                "tracking_no": "5601",
+                "eta": "2026-11-27",
+            }
+        ],
+        "bills": [
+            {"month": "2026-10", "amount": 69000, "due_date": "2026-10-25", "paid": True},
+            {"month": "2026-11", "amount": 71200, "due_date": "2026-11-25", "paid": False},
+        ],
+    },
     {"crm_id": "C2", "name": "이준호", "phone": "02-345-6789", "orders": [], "bills": []},
 ]
 

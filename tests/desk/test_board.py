@@ -27,15 +27,17 @@ def test_it_sends_anonymous_users_to_login(client):
     assert response["Location"].startswith("/accounts/login/")
 
 
-@pytest.mark.parametrize("path", ["/desk/board/", "/desk/board/snapshot/",
-                                  "/desk/board/panels/lists/"])
+@pytest.mark.parametrize(
+    "path", ["/desk/board/", "/desk/board/snapshot/", "/desk/board/panels/lists/"]
+)
 def test_agents_cannot_open_the_board(client_as_agent, path):
     assert client_as_agent.get(path).status_code == 403
 
 
 def test_agents_cannot_watch_whisper_or_take_over(client_as_agent, agent, queues):
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       queue=queues["general"])
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, queue=queues["general"]
+    )
     base = f"/desk/board/c/{conversation.pk}/"
     assert client_as_agent.get(base).status_code == 403
     assert client_as_agent.post(base + "whisper/", {"text": "x"}).status_code == 403
@@ -50,8 +52,9 @@ def test_supervisors_open_the_board(client_as_supervisor, queues):
     body = response.content.decode()
     assert 'id="board-snapshot"' in body and "vendor/chart.umd.min.js" in body
     assert "<script>" not in body  # CSP script-src 'self': data only through json_script
-    assert client_as_supervisor.get("/desk/board/snapshot/").json()["totals"][
-        "contacts_in_queue"] == 1
+    assert (
+        client_as_supervisor.get("/desk/board/snapshot/").json()["totals"]["contacts_in_queue"] == 1
+    )
 
 
 def test_the_desk_links_to_the_board_for_supervisors_only(client_as_supervisor, client_as_agent):
@@ -71,8 +74,11 @@ def floor(queues):
     billing.save()
 
     def queued(queue, seconds, **fields):
-        return ConversationFactory(queue=queue, queued_at=now - timedelta(seconds=seconds),
-                                   **{"state": ConversationState.QUEUED, **fields})
+        return ConversationFactory(
+            queue=queue,
+            queued_at=now - timedelta(seconds=seconds),
+            **{"state": ConversationState.QUEUED, **fields},
+        )
 
     queued(general, 10)
     queued(general, 50)  # past 48 s = 80 % of 60: at risk
@@ -96,21 +102,42 @@ def test_queue_counts_oldest_wait_active_and_sla_at_risk(floor, queues):
     rows = {q["queue"]: q for q in live.queue_snapshot(now)}
     assert set(rows) == {"general", "billing", "retention"}
     general, billing, retention = rows["general"], rows["billing"], rows["retention"]
-    assert (general["contacts_in_queue"], general["oldest_contact_age"],
-            general["sla_at_risk"], general["active_chats"]) == (3, 100, 2, 2)
-    assert (billing["contacts_in_queue"], billing["oldest_contact_age"],
-            billing["sla_at_risk"], billing["active_chats"]) == (2, 90, 1, 0)
-    assert (retention["contacts_in_queue"], retention["oldest_contact_age"],
-            retention["sla_at_risk"], retention["active_chats"]) == (0, 0, 0, 1)
+    assert (
+        general["contacts_in_queue"],
+        general["oldest_contact_age"],
+        general["sla_at_risk"],
+        general["active_chats"],
+    ) == (3, 100, 2, 2)
+    assert (
+        billing["contacts_in_queue"],
+        billing["oldest_contact_age"],
+        billing["sla_at_risk"],
+        billing["active_chats"],
+    ) == (2, 90, 1, 0)
+    assert (
+        retention["contacts_in_queue"],
+        retention["oldest_contact_age"],
+        retention["sla_at_risk"],
+        retention["active_chats"],
+    ) == (0, 0, 0, 1)
 
 
 def test_snapshot_totals_and_agents_by_state(floor):
     now, busy = floor
     snapshot = live.board_snapshot(now)
-    assert snapshot["totals"] == {"contacts_in_queue": 5, "oldest_contact_age": 100,
-                                  "active_chats": 3, "sla_at_risk": 3}
-    assert snapshot["agents_by_state"] == {"AVAILABLE": 1, "BUSY": 1, "AWAY": 1,
-                                           "AFTER_CONTACT_WORK": 0, "OFFLINE": 1}
+    assert snapshot["totals"] == {
+        "contacts_in_queue": 5,
+        "oldest_contact_age": 100,
+        "active_chats": 3,
+        "sla_at_risk": 3,
+    }
+    assert snapshot["agents_by_state"] == {
+        "AVAILABLE": 1,
+        "BUSY": 1,
+        "AWAY": 1,
+        "AFTER_CONTACT_WORK": 0,
+        "OFFLINE": 1,
+    }
     rows = {a["pk"]: a for a in live.agent_rows()}
     assert rows[busy.pk]["active"] == 3
     assert sum(a["active"] for a in rows.values()) == 3
@@ -121,16 +148,23 @@ def test_containment_and_fallback_rate_cover_the_last_hour_only(db):
     minutes = lambda n: now - timedelta(minutes=n)  # noqa: E731
     for _ in range(3):
         ConversationFactory(state=ConversationState.CLOSED, started_at=minutes(10))
-    ConversationFactory(state=ConversationState.CLOSED, started_at=minutes(20),
-                        queued_at=minutes(19))
+    ConversationFactory(
+        state=ConversationState.CLOSED, started_at=minutes(20), queued_at=minutes(19)
+    )
     ConversationFactory(state=ConversationState.BOT, started_at=minutes(5))
     ConversationFactory(state=ConversationState.CLOSED, started_at=minutes(120))  # too old
     conversation = ConversationFactory(started_at=minutes(30))
     question = MessageFactory(conversation=conversation, seq=1, created_at=minutes(30))
 
     def reply(seq, action, at, to=question):
-        MessageFactory(conversation=conversation, seq=seq, sender=MessageSender.BOT,
-                       next_action=action, reply_to=to, created_at=at)
+        MessageFactory(
+            conversation=conversation,
+            seq=seq,
+            sender=MessageSender.BOT,
+            next_action=action,
+            reply_to=to,
+            created_at=at,
+        )
 
     reply(2, "ANSWER", minutes(30))
     reply(3, "CLARIFY", minutes(29))
@@ -156,7 +190,8 @@ def test_connect_metrics_show_beside_local_numbers_with_their_age(client_as_supe
     general.save()
     waiting(general, seconds_ago=20)
     QueueMetricSnapshot.objects.create(
-        connect_queue_id="cq-general", queue=general,
+        connect_queue_id="cq-general",
+        queue=general,
         values={"CONTACTS_IN_QUEUE": 4.0, "OLDEST_CONTACT_AGE": 95.0},
         data_snapshot_time=timezone.now() - timedelta(seconds=30),
     )
@@ -180,8 +215,15 @@ def test_without_connect_the_board_shows_local_numbers_only(client_as_supervisor
 def test_the_dashboard_api_keeps_its_shape(client_as_supervisor, floor):
     body = client_as_supervisor.get("/api/admin/dashboard").json()
     general = next(q for q in body["queues"] if q["queue"] == "general")
-    assert set(general) == {"queue", "name", "contacts_in_queue", "oldest_contact_age",
-                            "active_chats", "sla_at_risk", "sla_seconds"}
+    assert set(general) == {
+        "queue",
+        "name",
+        "contacts_in_queue",
+        "oldest_contact_age",
+        "active_chats",
+        "sla_at_risk",
+        "sla_seconds",
+    }
     assert general["sla_at_risk"] == 2
     assert body["agents"]["by_state"]["AVAILABLE"] == 1
     assert {a["active"] for a in body["agents"]["agents"]} == {0, 3}
@@ -191,8 +233,9 @@ def test_the_dashboard_api_keeps_its_shape(client_as_supervisor, floor):
 
 
 def test_silent_view_shows_the_transcript_read_only(client_as_supervisor, agent, queues):
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       queue=queues["general"])
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, queue=queues["general"]
+    )
     MessageFactory(conversation=conversation, seq=1, text="<b>요금이 이상해요</b>")
     body = client_as_supervisor.get(f"/desk/board/c/{conversation.pk}/").content.decode()
     assert "&lt;b&gt;요금이 이상해요&lt;/b&gt;" in body
@@ -204,16 +247,22 @@ def test_silent_view_shows_the_transcript_read_only(client_as_supervisor, agent,
 def test_whisper_is_an_internal_note_the_history_api_never_returns(
     client_as_supervisor, agent, queues, channel, api
 ):
-    conversation = ConversationFactory(channel_key=channel[0], state=ConversationState.ASSIGNED,
-                                       agent=agent, queue=queues["general"])
-    response = client_as_supervisor.post(f"/desk/board/c/{conversation.pk}/whisper/",
-                                         {"text": "환불 규정 3조를 안내하세요"})
+    conversation = ConversationFactory(
+        channel_key=channel[0],
+        state=ConversationState.ASSIGNED,
+        agent=agent,
+        queue=queues["general"],
+    )
+    response = client_as_supervisor.post(
+        f"/desk/board/c/{conversation.pk}/whisper/", {"text": "환불 규정 3조를 안내하세요"}
+    )
     assert response.status_code == 302
     note = conversation.messages.get()
     assert note.is_internal and "환불 규정 3조" in note.text
     assert note.payload["whisper"]["name"] == "supervisor1"
-    history = api.get(f"/api/chatbot/history/{conversation.session_id}",
-                      {"user_id": conversation.user_id}).json()
+    history = api.get(
+        f"/api/chatbot/history/{conversation.session_id}", {"user_id": conversation.user_id}
+    ).json()
     assert history["messages"] == []
     # The agent's desk shows it, marked as an internal note.
     agent_body = _client_for(agent.user).get(f"/desk/c/{conversation.pk}/").content.decode()
@@ -221,10 +270,12 @@ def test_whisper_is_an_internal_note_the_history_api_never_returns(
 
 
 def test_an_empty_whisper_is_refused_and_nothing_is_stored(client_as_supervisor, agent, queues):
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       queue=queues["general"])
-    response = client_as_supervisor.post(f"/desk/board/c/{conversation.pk}/whisper/",
-                                         {"text": "   "}, follow=True)
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, queue=queues["general"]
+    )
+    response = client_as_supervisor.post(
+        f"/desk/board/c/{conversation.pk}/whisper/", {"text": "   "}, follow=True
+    )
     assert "귓속말 내용을 입력해 주세요." in response.content.decode()
     assert not conversation.messages.exists()
 
@@ -234,8 +285,9 @@ def test_take_over_reassigns_records_and_frees_the_agents_capacity(
 ):
     own = AgentFactory(user=supervisor, display_name="김감독", state=AgentState.AWAY)
     previous = agent_in(queues["general"], state=AgentState.AVAILABLE, capacity=1)
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=previous,
-                                       queue=queues["general"])
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=previous, queue=queues["general"]
+    )
     next_in_line = waiting(queues["general"], seconds_ago=40)
     with django_capture_on_commit_callbacks(execute=True):
         response = client_as_supervisor.post(f"/desk/board/c/{conversation.pk}/take-over/")
@@ -244,8 +296,11 @@ def test_take_over_reassigns_records_and_frees_the_agents_capacity(
     conversation.refresh_from_db()
     assert conversation.agent == own and conversation.state == ConversationState.ASSIGNED
     note = conversation.messages.get(is_internal=True)
-    assert note.payload["take_over"] == {"by_user": supervisor.pk, "to_agent": own.pk,
-                                         "from_agent": previous.pk}
+    assert note.payload["take_over"] == {
+        "by_user": supervisor.pk,
+        "to_agent": own.pk,
+        "from_agent": previous.pk,
+    }
     # The freed slot went straight to the next waiting customer.
     next_in_line.refresh_from_db()
     assert next_in_line.agent == previous
@@ -256,10 +311,10 @@ def test_take_over_reassigns_records_and_frees_the_agents_capacity(
 
 
 def test_take_over_needs_the_supervisors_agent_profile(client_as_supervisor, agent, queues):
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       queue=queues["general"])
-    response = client_as_supervisor.post(f"/desk/board/c/{conversation.pk}/take-over/",
-                                         follow=True)
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, queue=queues["general"]
+    )
+    response = client_as_supervisor.post(f"/desk/board/c/{conversation.pk}/take-over/", follow=True)
     assert "상담원 프로필이 없는 감독자는" in response.content.decode()
     conversation.refresh_from_db()
     assert conversation.agent == agent
@@ -269,8 +324,7 @@ def test_take_over_needs_the_supervisors_agent_profile(client_as_supervisor, age
 def test_only_chats_with_an_agent_can_be_taken_over(supervisor, client_as_supervisor, queues):
     AgentFactory(user=supervisor)
     conversation = waiting(queues["general"])
-    response = client_as_supervisor.post(f"/desk/board/c/{conversation.pk}/take-over/",
-                                         follow=True)
+    response = client_as_supervisor.post(f"/desk/board/c/{conversation.pk}/take-over/", follow=True)
     assert "상담원이 진행 중인 대화만" in response.content.decode()
     conversation.refresh_from_db()
     assert conversation.agent is None
@@ -297,8 +351,11 @@ def test_pushes_are_throttled_with_one_trailing_snapshot(settings, queues, monke
 
     sent, scheduled = [], []
     monkeypatch.setattr(board.broadcast, "board_snapshot", lambda r, s: sent.append((r, s)))
-    monkeypatch.setattr(tasks.push_board_snapshot, "apply_async",
-                        lambda args, countdown: scheduled.append((args, countdown)))
+    monkeypatch.setattr(
+        tasks.push_board_snapshot,
+        "apply_async",
+        lambda args, countdown: scheduled.append((args, countdown)),
+    )
     settings.CELERY_TASK_ALWAYS_EAGER = False
     for reason in ("queued", "changed", "agent", "changed"):
         board.board_publish(reason)

@@ -39,8 +39,12 @@ def _supervisor(with_agent: bool = False):
 @database_sync_to_async
 def _live_chat(queues, channel):
     agent = agent_in(queues["general"], state=AgentState.AVAILABLE)
-    conversation = ConversationFactory(channel_key=channel[0], state=ConversationState.ASSIGNED,
-                                       agent=agent, queue=queues["general"])
+    conversation = ConversationFactory(
+        channel_key=channel[0],
+        state=ConversationState.ASSIGNED,
+        agent=agent,
+        queue=queues["general"],
+    )
     return agent, conversation
 
 
@@ -98,7 +102,8 @@ async def test_silent_view_notifies_neither_customer_nor_agent(queues, channel):
     assert await desk.receive_nothing(timeout=0.3)
     # The watcher does see the chat live.
     await database_sync_to_async(conversation_reply)(
-        agent=agent, conversation_id=conversation.pk, text="확인해 드릴게요")
+        agent=agent, conversation_id=conversation.pk, text="확인해 드릴게요"
+    )
     assert (await next_of(watcher, "message"))["message"]["text"] == "확인해 드릴게요"
     for socket in (customer, desk, watcher):
         await socket.disconnect()
@@ -111,17 +116,20 @@ async def test_whisper_reaches_the_agent_but_never_the_customer(queues, channel,
     supervisor = await _supervisor()
 
     await database_sync_to_async(conversation_whisper)(
-        user=supervisor, conversation_id=conversation.pk, text="해지 방어 쿠폰을 제안하세요")
+        user=supervisor, conversation_id=conversation.pk, text="해지 방어 쿠폰을 제안하세요"
+    )
     frame = await next_of(desk, "message")
     assert frame["message"]["is_internal"] is True
     assert "해지 방어 쿠폰" in frame["message"]["text"]
 
     await database_sync_to_async(conversation_reply)(
-        agent=agent, conversation_id=conversation.pk, text="다른 혜택도 있습니다")
+        agent=agent, conversation_id=conversation.pk, text="다른 혜택도 있습니다"
+    )
     # The first message the customer ever gets is the public reply, not the whisper.
     assert (await next_of(customer, "message"))["message"]["text"] == "다른 혜택도 있습니다"
     history = await database_sync_to_async(api.get)(
-        f"/api/chatbot/history/{conversation.session_id}", {"user_id": conversation.user_id})
+        f"/api/chatbot/history/{conversation.session_id}", {"user_id": conversation.user_id}
+    )
     assert [m["text"] for m in history.json()["messages"]] == ["다른 혜택도 있습니다"]
     await desk.disconnect()
     await customer.disconnect()
@@ -133,11 +141,13 @@ async def test_the_agent_is_told_when_a_supervisor_takes_over(queues, channel):
     supervisor = await _supervisor(with_agent=True)
 
     await database_sync_to_async(conversation_take_over)(
-        user=supervisor, conversation_id=conversation.pk)
+        user=supervisor, conversation_id=conversation.pk
+    )
     taken = await next_of(desk, "taken")
     assert taken == {"type": "taken", "conversation": conversation.pk, "by": "김감독"}
     await database_sync_to_async(conversation_reply)(
-        agent=supervisor.agent, conversation_id=conversation.pk, text="감독자입니다")
+        agent=supervisor.agent, conversation_id=conversation.pk, text="감독자입니다"
+    )
     # The previous agent's desk left the chat: it hears nothing more from it.
     while not await desk.receive_nothing(timeout=0.3):
         frame = await desk.receive_json_from(timeout=TIMEOUT)

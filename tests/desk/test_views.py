@@ -54,8 +54,9 @@ def test_it_lists_only_the_agents_own_queues(desk, queues):
 def test_it_hides_conversations_of_other_queues_and_agents(desk, queues):
     other_queue = waiting(queues["billing"])
     someone_else = agent_in(queues["general"])
-    theirs = ConversationFactory(state=ConversationState.ASSIGNED, agent=someone_else,
-                                 queue=queues["general"])
+    theirs = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=someone_else, queue=queues["general"]
+    )
     client = desk[1]
     for conversation in (other_queue, theirs):
         assert client.get(f"/desk/c/{conversation.pk}/").status_code == 404
@@ -74,8 +75,14 @@ def test_it_accepts_from_the_queue_and_shows_the_transcript(desk, queues):
     agent, client = desk
     conversation = waiting(queues["general"])
     MessageFactory(conversation=conversation, seq=1, text="요금 문의요")
-    MessageFactory(conversation=conversation, seq=2, sender=MessageSender.BOT, text="안내",
-                   intent="faq:1", confidence=0.87)
+    MessageFactory(
+        conversation=conversation,
+        seq=2,
+        sender=MessageSender.BOT,
+        text="안내",
+        intent="faq:1",
+        confidence=0.87,
+    )
     conversation.last_seq = 2
     conversation.save()
     response = client.post(f"/desk/c/{conversation.pk}/accept/")
@@ -90,8 +97,9 @@ def test_it_accepts_from_the_queue_and_shows_the_transcript(desk, queues):
 
 def test_customer_text_is_escaped(desk, queues):
     agent, client = desk
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       queue=queues["general"])
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, queue=queues["general"]
+    )
     MessageFactory(conversation=conversation, seq=1, text="<img src=x onerror=alert(1)>")
     body = client.get(f"/desk/c/{conversation.pk}/").content.decode()
     assert "<img src=x" not in body
@@ -100,8 +108,9 @@ def test_customer_text_is_escaped(desk, queues):
 
 def test_reply_close_and_wrapup(desk, queues, django_capture_on_commit_callbacks):
     agent, client = desk
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       queue=queues["general"])
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, queue=queues["general"]
+    )
     conversation_reply(agent=agent, conversation_id=conversation.pk, text="안녕하세요")
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(f"/desk/c/{conversation.pk}/close/").status_code == 302
@@ -117,13 +126,18 @@ def test_reply_close_and_wrapup(desk, queues, django_capture_on_commit_callbacks
 
 def test_transfer_to_a_queue_leaves_an_internal_note(desk, queues):
     agent, client = desk
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       queue=queues["general"])
-    client.post(f"/desk/c/{conversation.pk}/transfer/",
-                {"queue": queues["billing"].pk, "note": "요금 건"})
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, queue=queues["general"]
+    )
+    client.post(
+        f"/desk/c/{conversation.pk}/transfer/", {"queue": queues["billing"].pk, "note": "요금 건"}
+    )
     conversation.refresh_from_db()
     assert (conversation.state, conversation.queue, conversation.agent) == (
-        ConversationState.QUEUED, queues["billing"], None)
+        ConversationState.QUEUED,
+        queues["billing"],
+        None,
+    )
     note = conversation.messages.get(is_internal=True)
     assert "요금 건" in note.text
 
@@ -131,8 +145,9 @@ def test_transfer_to_a_queue_leaves_an_internal_note(desk, queues):
 def test_pii_is_masked_until_revealed_with_a_reason(desk, queues):
     agent, client = desk
     customer = CustomerFactory(phone="010-1234-5678", email="minji@example.com")
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       queue=queues["general"], customer=customer)
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, queue=queues["general"], customer=customer
+    )
     body = client.get(f"/desk/c/{conversation.pk}/").content.decode()
     assert "010-1234-5678" not in body
     assert "010-****-5678" in body
@@ -152,17 +167,26 @@ def _suggestions(client, conversation) -> str:
 
 def test_suggestions_rank_live_faqs_for_the_last_customer_message(desk, queues):
     agent, client = desk
-    plan = FaqFactory(question="요금제를 변경하려면 어떻게 하나요?",
-                      answer="앱의 <요금제 변경> 메뉴에서 바꿀 수 있습니다.")
+    plan = FaqFactory(
+        question="요금제를 변경하려면 어떻게 하나요?",
+        answer="앱의 <요금제 변경> 메뉴에서 바꿀 수 있습니다.",
+    )
     FaqFactory(question="휴대폰을 잃어버렸을 때 분실 신고 방법", answer="분실 신고 안내")
-    draft = FaqFactory(question="요금제 변경 수수료가 있나요?", answer="초안",
-                       status=FaqStatus.DRAFT)
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       queue=queues["general"])
+    draft = FaqFactory(
+        question="요금제 변경 수수료가 있나요?", answer="초안", status=FaqStatus.DRAFT
+    )
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, queue=queues["general"]
+    )
     MessageFactory(conversation=conversation, seq=1, text="분실 신고는 어디서 해요?")
     MessageFactory(conversation=conversation, seq=2, text="아 그리고 요금제 변경하고 싶어요")
-    MessageFactory(conversation=conversation, seq=3, sender=MessageSender.AGENT, agent=agent,
-                   text="휴대폰 분실 신고 도와드릴게요")
+    MessageFactory(
+        conversation=conversation,
+        seq=3,
+        sender=MessageSender.AGENT,
+        agent=agent,
+        text="휴대폰 분실 신고 도와드릴게요",
+    )
 
     body = _suggestions(client, conversation)
 
@@ -178,8 +202,9 @@ def test_suggestions_rank_live_faqs_for_the_last_customer_message(desk, queues):
 def test_suggestions_are_empty_before_the_customer_writes(desk, queues):
     agent, client = desk
     FaqFactory(question="요금제를 변경하려면 어떻게 하나요?")
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       queue=queues["general"])
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, queue=queues["general"]
+    )
     assert "추천할 FAQ가 없습니다." in _suggestions(client, conversation)
 
 
@@ -191,11 +216,13 @@ def test_suggestions_of_another_queue_are_not_found(desk, queues):
 
 def test_canned_responses_fill_variables(desk, queues):
     agent, client = desk
-    CannedResponse.objects.create(title="인사", shortcut="/hi",
-                                  body="{customer_name}님, 상담사 {agent_name}입니다.")
+    CannedResponse.objects.create(
+        title="인사", shortcut="/hi", body="{customer_name}님, 상담사 {agent_name}입니다."
+    )
     customer = CustomerFactory(name="김민지")
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       queue=queues["general"], customer=customer)
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, queue=queues["general"], customer=customer
+    )
     body = client.get(f"/desk/c/{conversation.pk}/").content.decode()
     assert f"김민지님, 상담사 {agent.display_name}입니다." in body
 
@@ -210,8 +237,9 @@ def test_state_switch_records_history(desk):
 
 def test_messages_after_seq_resync(desk, queues):
     agent, client = desk
-    conversation = ConversationFactory(state=ConversationState.ASSIGNED, agent=agent,
-                                       queue=queues["general"])
+    conversation = ConversationFactory(
+        state=ConversationState.ASSIGNED, agent=agent, queue=queues["general"]
+    )
     for seq in (1, 2, 3):
         MessageFactory(conversation=conversation, seq=seq, text=f"m{seq}")
     data = client.get(f"/desk/c/{conversation.pk}/messages/?after_seq=1").json()

@@ -27,14 +27,21 @@ def form_90() -> EvaluationForm:
 def _form_post(client: Client, form: EvaluationForm, *, is_active: bool, delete: int | None = None):
     sections = list(form.sections.all())
     data: dict[str, object] = {
-        "name": form.name, "version": form.version, "description": "",
-        "sections-TOTAL_FORMS": len(sections), "sections-INITIAL_FORMS": len(sections),
+        "name": form.name,
+        "version": form.version,
+        "description": "",
+        "sections-TOTAL_FORMS": len(sections),
+        "sections-INITIAL_FORMS": len(sections),
     }
     if is_active:
         data["is_active"] = "on"
     for i, section in enumerate(sections):
-        data |= {f"sections-{i}-id": section.pk, f"sections-{i}-form": form.pk,
-                 f"sections-{i}-title": section.title, f"sections-{i}-order": section.order}
+        data |= {
+            f"sections-{i}-id": section.pk,
+            f"sections-{i}-form": form.pk,
+            f"sections-{i}-title": section.title,
+            f"sections-{i}-order": section.order,
+        }
         if i == delete:
             data[f"sections-{i}-DELETE"] = "on"
     return client.post(reverse("admin:evaluations_evaluationform_change", args=[form.pk]), data)
@@ -43,13 +50,19 @@ def _form_post(client: Client, form: EvaluationForm, *, is_active: bool, delete:
 def _section_post(client: Client, section: FormSection, weights: list[int]):
     questions = list(section.questions.all())
     data: dict[str, object] = {
-        "title": section.title, "order": section.order,
-        "questions-TOTAL_FORMS": len(weights), "questions-INITIAL_FORMS": len(questions),
+        "title": section.title,
+        "order": section.order,
+        "questions-TOTAL_FORMS": len(weights),
+        "questions-INITIAL_FORMS": len(questions),
     }
     for i, weight in enumerate(weights):
-        data |= {f"questions-{i}-text": f"항목 {i}", f"questions-{i}-weight": weight,
-                 f"questions-{i}-order": i, f"questions-{i}-guidance": "",
-                 f"questions-{i}-section": section.pk}
+        data |= {
+            f"questions-{i}-text": f"항목 {i}",
+            f"questions-{i}-weight": weight,
+            f"questions-{i}-order": i,
+            f"questions-{i}-guidance": "",
+            f"questions-{i}-section": section.pk,
+        }
         if i < len(questions):
             data[f"questions-{i}-id"] = questions[i].pk
     return client.post(reverse("admin:evaluations_formsection_change", args=[section.pk]), data)

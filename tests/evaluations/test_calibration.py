@@ -23,8 +23,10 @@ def trio(db):
 def _score(session, user, *scores) -> None:
     assignment = EvaluationAssignment.objects.get(calibration=session, evaluator=user)
     evaluation = evaluation_start(assignment=assignment, user=user)
-    answers = [AnswerInput(q.pk, score=None if s == "na" else s, is_na=s == "na")
-               for q, s in zip(questions(session.form), scores, strict=True)]
+    answers = [
+        AnswerInput(q.pk, score=None if s == "na" else s, is_na=s == "na")
+        for q, s in zip(questions(session.form), scores, strict=True)
+    ]
     evaluation_save(evaluation=evaluation, user=user, answers=answers, submit=True)
 
 
@@ -39,11 +41,16 @@ def test_spread_numbers() -> None:
 
 def test_it_reports_each_evaluator_per_question_and_overall(trio, agent, supervisor) -> None:
     form = make_form()  # 50 + 30 (N/A ok) + 20
-    session = calibration_create(title="11월 보정", conversation=closed_conversation(agent),
-                                 form=form, evaluators=trio, created_by=supervisor)
-    _score(session, trio[0], 100, 100, 100)   # 100.00
-    _score(session, trio[1], 50, "na", 100)   # (25 + 20) / 70 = 64.29
-    _score(session, trio[2], 0, 50, 50)       # (0 + 15 + 10) / 100 = 25.00
+    session = calibration_create(
+        title="11월 보정",
+        conversation=closed_conversation(agent),
+        form=form,
+        evaluators=trio,
+        created_by=supervisor,
+    )
+    _score(session, trio[0], 100, 100, 100)  # 100.00
+    _score(session, trio[1], 50, "na", 100)  # (25 + 20) / 70 = 64.29
+    _score(session, trio[2], 0, 50, 50)  # (0 + 15 + 10) / 100 = 25.00
 
     report = calibration_report(session=session)
 
@@ -60,8 +67,13 @@ def test_it_reports_each_evaluator_per_question_and_overall(trio, agent, supervi
 
 
 def test_it_lists_who_has_not_submitted_yet(trio, agent, supervisor) -> None:
-    session = calibration_create(title="보정", conversation=closed_conversation(agent),
-                                 form=make_form(), evaluators=trio, created_by=supervisor)
+    session = calibration_create(
+        title="보정",
+        conversation=closed_conversation(agent),
+        form=make_form(),
+        evaluators=trio,
+        created_by=supervisor,
+    )
     _score(session, trio[1], 100, 100, 100)
 
     report = calibration_report(session=session)
@@ -74,11 +86,21 @@ def test_it_lists_who_has_not_submitted_yet(trio, agent, supervisor) -> None:
 def test_it_needs_two_evaluators_and_an_agent_handled_conversation(trio, agent, supervisor):
     form = make_form()
     with pytest.raises(ApplicationError, match="두 명 이상"):
-        calibration_create(title="x", conversation=closed_conversation(agent), form=form,
-                           evaluators=trio[:1], created_by=supervisor)
+        calibration_create(
+            title="x",
+            conversation=closed_conversation(agent),
+            form=form,
+            evaluators=trio[:1],
+            created_by=supervisor,
+        )
     with pytest.raises(ApplicationError, match="상담원이 응대한"):
-        calibration_create(title="x", conversation=closed_conversation(None), form=form,
-                           evaluators=trio, created_by=supervisor)
+        calibration_create(
+            title="x",
+            conversation=closed_conversation(None),
+            form=form,
+            evaluators=trio,
+            created_by=supervisor,
+        )
 
 
 def test_the_supervisor_pages_create_a_session_and_show_the_spread(
@@ -87,19 +109,28 @@ def test_the_supervisor_pages_create_a_session_and_show_the_spread(
     form = make_form()
     conversation = closed_conversation(agent)
 
-    bad = client_as_supervisor.post(reverse("evaluations:calibrations"), {
-        "title": "보정", "conversation": 999999, "form": form.pk, "evaluators": [trio[0].pk]})
+    bad = client_as_supervisor.post(
+        reverse("evaluations:calibrations"),
+        {"title": "보정", "conversation": 999999, "form": form.pk, "evaluators": [trio[0].pk]},
+    )
     assert bad.status_code == 400
     assert set(bad.context["form"].errors) == {"conversation", "evaluators"}
 
-    created = client_as_supervisor.post(reverse("evaluations:calibrations"), {
-        "title": "11월 보정", "conversation": conversation.pk, "form": form.pk,
-        "evaluators": [u.pk for u in trio]})
+    created = client_as_supervisor.post(
+        reverse("evaluations:calibrations"),
+        {
+            "title": "11월 보정",
+            "conversation": conversation.pk,
+            "form": form.pk,
+            "evaluators": [u.pk for u in trio],
+        },
+    )
     assert created.status_code == 302
     session_id = int(created["Location"].rstrip("/").rsplit("/", 1)[1])
     assert EvaluationAssignment.objects.filter(calibration_id=session_id).count() == 3
 
     from apps.evaluations.models import CalibrationSession
+
     session = CalibrationSession.objects.get(pk=session_id)
     _score(session, trio[0], 100, 100, 100)
     _score(session, trio[1], 0, 0, 0)
@@ -110,21 +141,36 @@ def test_the_supervisor_pages_create_a_session_and_show_the_spread(
     assert "50.00" in body  # overall SD of 100 and 0
 
 
-def test_the_admin_creates_sessions_through_the_service(client_as_supervisor, trio, agent,
-                                                         supervisor) -> None:
+def test_the_admin_creates_sessions_through_the_service(
+    client_as_supervisor, trio, agent, supervisor
+) -> None:
     from apps.evaluations.models import CalibrationSession
 
     form = make_form()
     conversation = closed_conversation(agent)
     url = reverse("admin:evaluations_calibrationsession_add")
 
-    refused = client_as_supervisor.post(url, {"title": "보정", "conversation": conversation.pk,
-                                              "form": form.pk, "evaluators": [trio[0].pk]})
+    refused = client_as_supervisor.post(
+        url,
+        {
+            "title": "보정",
+            "conversation": conversation.pk,
+            "form": form.pk,
+            "evaluators": [trio[0].pk],
+        },
+    )
     assert refused.status_code == 200 and "두 명 이상" in refused.content.decode()
     assert not CalibrationSession.objects.exists()
 
-    client_as_supervisor.post(url, {"title": "보정", "conversation": conversation.pk,
-                                    "form": form.pk, "evaluators": [trio[0].pk, trio[1].pk]})
+    client_as_supervisor.post(
+        url,
+        {
+            "title": "보정",
+            "conversation": conversation.pk,
+            "form": form.pk,
+            "evaluators": [trio[0].pk, trio[1].pk],
+        },
+    )
     session = CalibrationSession.objects.get()
     assert session.created_by == supervisor
     assert set(session.assignments.values_list("evaluator", flat=True)) == {trio[0].pk, trio[1].pk}

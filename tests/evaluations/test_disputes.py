@@ -41,23 +41,27 @@ def test_dispute_then_resolve(submitted, agent, supervisor) -> None:
     assert submitted.resolved_by == supervisor
 
 
-@pytest.mark.parametrize(("start", "action"), [
-    (EvaluationStatus.ACKNOWLEDGED, "acknowledge"),
-    (EvaluationStatus.ACKNOWLEDGED, "dispute"),
-    (EvaluationStatus.DISPUTED, "acknowledge"),
-    (EvaluationStatus.DISPUTED, "dispute"),
-    (EvaluationStatus.SUBMITTED, "resolve"),
-    (EvaluationStatus.ACKNOWLEDGED, "resolve"),
-    (EvaluationStatus.RESOLVED, "resolve"),
-    (EvaluationStatus.RESOLVED, "dispute"),
-])
+@pytest.mark.parametrize(
+    ("start", "action"),
+    [
+        (EvaluationStatus.ACKNOWLEDGED, "acknowledge"),
+        (EvaluationStatus.ACKNOWLEDGED, "dispute"),
+        (EvaluationStatus.DISPUTED, "acknowledge"),
+        (EvaluationStatus.DISPUTED, "dispute"),
+        (EvaluationStatus.SUBMITTED, "resolve"),
+        (EvaluationStatus.ACKNOWLEDGED, "resolve"),
+        (EvaluationStatus.RESOLVED, "resolve"),
+        (EvaluationStatus.RESOLVED, "dispute"),
+    ],
+)
 def test_invalid_transitions_raise_and_change_nothing(agent, supervisor, start, action) -> None:
     evaluation = EvaluationFactory(agent=agent, status=start)
     calls = {
         "acknowledge": lambda: evaluation_acknowledge(evaluation=evaluation, agent=agent),
         "dispute": lambda: evaluation_dispute(evaluation=evaluation, agent=agent, comment="이의"),
-        "resolve": lambda: evaluation_resolve(evaluation=evaluation, user=supervisor,
-                                              comment="처리"),
+        "resolve": lambda: evaluation_resolve(
+            evaluation=evaluation, user=supervisor, comment="처리"
+        ),
     }
     with pytest.raises(ApplicationError) as exc:
         calls[action]()
@@ -102,8 +106,10 @@ def test_the_agent_pages_acknowledge_and_dispute(client_as_agent, agent) -> None
     assert set(listing.context["evaluations"]) == {first, second}
 
     ack = client_as_agent.post(reverse("evaluations:my_acknowledge", args=[first.pk]))
-    dispute = client_as_agent.post(reverse("evaluations:my_dispute", args=[second.pk]),
-                                   {"comment": "<b>녹취</b>를 다시 들어 주세요"})
+    dispute = client_as_agent.post(
+        reverse("evaluations:my_dispute", args=[second.pk]),
+        {"comment": "<b>녹취</b>를 다시 들어 주세요"},
+    )
     assert ack.status_code == dispute.status_code == 302
     first.refresh_from_db()
     second.refresh_from_db()
@@ -117,32 +123,39 @@ def test_the_agent_pages_acknowledge_and_dispute(client_as_agent, agent) -> None
 def test_the_agent_page_reports_an_invalid_transition(client_as_agent, agent) -> None:
     done = EvaluationFactory(agent=agent, status=EvaluationStatus.ACKNOWLEDGED)
 
-    response = client_as_agent.post(reverse("evaluations:my_dispute", args=[done.pk]),
-                                    {"comment": "늦은 이의"}, follow=True)
+    response = client_as_agent.post(
+        reverse("evaluations:my_dispute", args=[done.pk]), {"comment": "늦은 이의"}, follow=True
+    )
 
-    assert "확인" in response.content.decode() and "이의 제기할 수 없습니다" in \
-        response.content.decode()
+    assert (
+        "확인" in response.content.decode()
+        and "이의 제기할 수 없습니다" in response.content.decode()
+    )
     done.refresh_from_db()
     assert done.status == EvaluationStatus.ACKNOWLEDGED
 
 
-def test_a_supervisor_resolves_from_the_evaluation_page(client_as_supervisor, supervisor,
-                                                         agent) -> None:
-    disputed = EvaluationFactory(agent=agent, status=EvaluationStatus.DISPUTED,
-                                 dispute_comment="이의")
+def test_a_supervisor_resolves_from_the_evaluation_page(
+    client_as_supervisor, supervisor, agent
+) -> None:
+    disputed = EvaluationFactory(
+        agent=agent, status=EvaluationStatus.DISPUTED, dispute_comment="이의"
+    )
 
     listing = client_as_supervisor.get(reverse("evaluations:disputes"))
     assert list(listing.context["evaluations"]) == [disputed]
     page = client_as_supervisor.get(reverse("evaluations:evaluation", args=[disputed.pk]))
     assert page.context["can_resolve"] is True
 
-    empty = client_as_supervisor.post(reverse("evaluations:resolve", args=[disputed.pk]),
-                                      {"comment": ""})
+    empty = client_as_supervisor.post(
+        reverse("evaluations:resolve", args=[disputed.pk]), {"comment": ""}
+    )
     assert empty.status_code == 302
     disputed.refresh_from_db()
     assert disputed.status == EvaluationStatus.DISPUTED
 
-    client_as_supervisor.post(reverse("evaluations:resolve", args=[disputed.pk]),
-                              {"comment": "재평가 결과 유지"})
+    client_as_supervisor.post(
+        reverse("evaluations:resolve", args=[disputed.pk]), {"comment": "재평가 결과 유지"}
+    )
     disputed.refresh_from_db()
     assert (disputed.status, disputed.resolved_by) == (EvaluationStatus.RESOLVED, supervisor)

@@ -72,7 +72,10 @@ def test_hints_come_with_the_agent_message_they_came_from(conversation) -> None:
     found = hints.conversation_hints(conversation)
 
     assert [(h.kind, h.seq) for h in found] == [
-        (hints.INFORMAL, 4), (hints.BANNED, 5), (hints.MISSING_NOTICE, None)]
+        (hints.INFORMAL, 4),
+        (hints.BANNED, 5),
+        (hints.MISSING_NOTICE, None),
+    ]
     assert found[0].text == "그건 규정상 안 돼." and "어" in found[0].detail
     assert "확인 후 다시 안내드리겠습니다" in found[1].detail
     assert "본인 확인" in found[2].detail
@@ -83,8 +86,14 @@ def test_customer_and_whisper_text_is_not_checked(agent) -> None:
     conv = closed_conversation(agent)
     transcript(conv, (MessageSender.CUSTOMER, "빨리 해."), (MessageSender.AGENT, "네 고객님."))
     from apps.chat.models import Message
-    Message.objects.create(conversation=conv, seq=3, sender=MessageSender.AGENT,
-                           text="이거 빨리 끝내.", is_internal=True)
+
+    Message.objects.create(
+        conversation=conv,
+        seq=3,
+        sender=MessageSender.AGENT,
+        text="이거 빨리 끝내.",
+        is_internal=True,
+    )
 
     assert hints.conversation_hints(conv) == []
 
@@ -95,8 +104,9 @@ def test_the_scoring_page_shows_hints_but_never_scores_them(conversation, qa_eva
 
     BannedPhrase.objects.create(phrase="<b>어쩔 수 없</b>")
     form = make_form()
-    evaluation = EvaluationFactory(agent=conversation.agent, conversation=conversation,
-                                   evaluator=qa_evaluator, form=form)
+    evaluation = EvaluationFactory(
+        agent=conversation.agent, conversation=conversation, evaluator=qa_evaluator, form=form
+    )
     assign(conversation, qa_evaluator, form, evaluation=evaluation)
     client = Client()
     client.force_login(qa_evaluator)

@@ -40,21 +40,31 @@ def test_evaluators_cannot_open_supervisor_pages(qa_evaluator) -> None:
 def test_agents_see_only_their_own_published_evaluations(client_as_agent, agent) -> None:
     mine = EvaluationFactory(agent=agent, status=EvaluationStatus.SUBMITTED)
     draft = EvaluationFactory(agent=agent, status=EvaluationStatus.DRAFT)
-    calibration = EvaluationFactory(agent=agent, status=EvaluationStatus.SUBMITTED,
-                                    is_calibration=True)
+    calibration = EvaluationFactory(
+        agent=agent, status=EvaluationStatus.SUBMITTED, is_calibration=True
+    )
     theirs = EvaluationFactory(agent=AgentFactory(), status=EvaluationStatus.SUBMITTED)
 
     listing = client_as_agent.get(reverse("evaluations:my_evaluations"))
     assert list(listing.context["evaluations"]) == [mine]
-    assert client_as_agent.get(reverse("evaluations:my_evaluation", args=[mine.pk])).status_code \
-        == 200
+    assert (
+        client_as_agent.get(reverse("evaluations:my_evaluation", args=[mine.pk])).status_code == 200
+    )
     for hidden in (draft, calibration, theirs):
-        assert client_as_agent.get(
-            reverse("evaluations:my_evaluation", args=[hidden.pk])).status_code == 404
-        assert client_as_agent.post(
-            reverse("evaluations:my_acknowledge", args=[hidden.pk])).status_code == 404
-        assert client_as_agent.get(
-            reverse("evaluations:evaluation", args=[hidden.pk])).status_code == 403
+        assert (
+            client_as_agent.get(reverse("evaluations:my_evaluation", args=[hidden.pk])).status_code
+            == 404
+        )
+        assert (
+            client_as_agent.post(
+                reverse("evaluations:my_acknowledge", args=[hidden.pk])
+            ).status_code
+            == 404
+        )
+        assert (
+            client_as_agent.get(reverse("evaluations:evaluation", args=[hidden.pk])).status_code
+            == 403
+        )
     theirs.refresh_from_db()
     assert theirs.status == EvaluationStatus.SUBMITTED
 
@@ -71,8 +81,9 @@ def test_an_evaluator_cannot_open_another_evaluators_work(qa_evaluator, agent) -
 
     client = _client(qa_evaluator)
     assert client.get(reverse("evaluations:evaluation", args=[evaluation.pk])).status_code == 404
-    assert client.post(reverse("evaluations:assignment_open",
-                               args=[assignment.pk])).status_code == 404
+    assert (
+        client.post(reverse("evaluations:assignment_open", args=[assignment.pk])).status_code == 404
+    )
 
 
 def test_supervisors_read_but_do_not_edit_an_evaluators_draft(client_as_supervisor, agent):
@@ -80,18 +91,21 @@ def test_supervisors_read_but_do_not_edit_an_evaluators_draft(client_as_supervis
 
     page = client_as_supervisor.get(reverse("evaluations:evaluation", args=[evaluation.pk]))
     assert page.status_code == 200 and page.context["editable"] is False
-    post = client_as_supervisor.post(reverse("evaluations:evaluation", args=[evaluation.pk]),
-                                     {"action": "submit"})
+    post = client_as_supervisor.post(
+        reverse("evaluations:evaluation", args=[evaluation.pk]), {"action": "submit"}
+    )
     assert post.status_code == 409
 
 
 def test_the_scoring_page_shows_the_transcript_escaped_with_bot_intents(qa_evaluator, agent):
     form = make_form()
     conversation = closed_conversation(agent)
-    transcript(conversation,
-               (MessageSender.CUSTOMER, "<script>alert(1)</script> 요금 문의"),
-               (MessageSender.BOT, "요금제 안내입니다."),
-               (MessageSender.AGENT, "네, 확인해 드릴게요."))
+    transcript(
+        conversation,
+        (MessageSender.CUSTOMER, "<script>alert(1)</script> 요금 문의"),
+        (MessageSender.BOT, "요금제 안내입니다."),
+        (MessageSender.AGENT, "네, 확인해 드릴게요."),
+    )
     conversation.messages.filter(seq=2).update(intent="plan_inquiry", confidence=0.83)
     assignment = assign(conversation, qa_evaluator, form)
     client = _client(qa_evaluator)

@@ -27,11 +27,13 @@ AUDIO = b"RIFF\x24\x00\x00\x00WAVEfmt "
 
 @pytest.fixture
 def evaluation(agent, qa_evaluator):
-    conversation = closed_conversation(agent, channel="voice", connect_contact_id="contact-1",
-                                       customer=CustomerFactory())
+    conversation = closed_conversation(
+        agent, channel="voice", connect_contact_id="contact-1", customer=CustomerFactory()
+    )
     recording_register(conversation=conversation, storage_key=KEY)
-    return EvaluationFactory(agent=agent, evaluator=qa_evaluator, conversation=conversation,
-                             form=make_form())
+    return EvaluationFactory(
+        agent=agent, evaluator=qa_evaluator, conversation=conversation, form=make_form()
+    )
 
 
 @pytest.fixture
@@ -47,18 +49,24 @@ def local_store(settings, tmp_path):
     LocalFiles().upload(key=KEY, content=AUDIO, content_type="audio/wav")
 
 
-def test_the_page_has_a_player_only_for_connect_voice(client_as_evaluator, evaluation,
-                                                       agent, qa_evaluator) -> None:
+def test_the_page_has_a_player_only_for_connect_voice(
+    client_as_evaluator, evaluation, agent, qa_evaluator
+) -> None:
     page = client_as_evaluator.get(reverse("evaluations:evaluation", args=[evaluation.pk]))
     assert reverse("evaluations:recording", args=[evaluation.pk]) in page.content.decode()
     assert not AuditLog.objects.exists()  # rendering the page is not a playback
 
-    chat = EvaluationFactory(agent=agent, evaluator=qa_evaluator, form=make_form(),
-                             conversation=closed_conversation(agent))
+    chat = EvaluationFactory(
+        agent=agent,
+        evaluator=qa_evaluator,
+        form=make_form(),
+        conversation=closed_conversation(agent),
+    )
     page = client_as_evaluator.get(reverse("evaluations:evaluation", args=[chat.pk]))
     assert page.context["recording"] is None
-    assert client_as_evaluator.get(
-        reverse("evaluations:recording", args=[chat.pk])).status_code == 404
+    assert (
+        client_as_evaluator.get(reverse("evaluations:recording", args=[chat.pk])).status_code == 404
+    )
 
 
 def test_playback_from_s3_is_presigned_short_lived_and_audited(
@@ -72,7 +80,8 @@ def test_playback_from_s3_is_presigned_short_lived_and_audited(
     with mock_aws():
         boto3.client("s3", region_name="ap-northeast-2").create_bucket(
             Bucket="aicc-recordings-test",
-            CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"})
+            CreateBucketConfiguration={"LocationConstraint": "ap-northeast-2"},
+        )
         response = client_as_evaluator.get(reverse("evaluations:recording", args=[evaluation.pk]))
     _client.client.cache_clear()
 

@@ -38,8 +38,9 @@ def form():
 
 
 def _rule(form, kind, per_agent=2, **kwargs) -> SamplingRule:
-    return SamplingRule.objects.create(name=kind, kind=kind, per_agent=per_agent, form=form,
-                                       **kwargs)
+    return SamplingRule.objects.create(
+        name=kind, kind=kind, per_agent=per_agent, form=form, **kwargs
+    )
 
 
 def _sampled(rule=None) -> set[int]:
@@ -76,8 +77,8 @@ def test_random_picks_n_per_agent_deterministically(evaluators, form) -> None:
 def test_it_only_takes_closed_agent_handled_conversations_of_that_week(evaluators, form) -> None:
     agent = AgentFactory()
     inside = closed_conversation(agent, closed_at=_at(0, 0))  # Monday 00:00 KST counts
-    closed_conversation(agent, closed_at=_at(7, 0))           # next Monday: not this week
-    closed_conversation(agent, closed_at=_at(-1, 23))         # Sunday before
+    closed_conversation(agent, closed_at=_at(7, 0))  # next Monday: not this week
+    closed_conversation(agent, closed_at=_at(-1, 23))  # Sunday before
     ConversationFactory(agent=agent, state=ConversationState.ASSIGNED, assigned_at=_at(1))
     ConversationFactory(agent=None, state=ConversationState.CLOSED, closed_at=_at(1))
     _rule(form, SamplingKind.RANDOM, per_agent=5)
@@ -151,7 +152,8 @@ def test_it_hands_out_round_robin_and_never_to_the_agent_themself(form) -> None:
     load = Counter(EvaluationAssignment.objects.values_list("evaluator__username", flat=True))
     assert load == {"qa-0": 2, "qa-1": 2, "qa-2": 2}
     assert {e.pk for e in evaluators} >= set(
-        EvaluationAssignment.objects.values_list("evaluator", flat=True))
+        EvaluationAssignment.objects.values_list("evaluator", flat=True)
+    )
 
 
 def test_an_evaluator_who_is_also_the_agent_is_skipped(form) -> None:
@@ -198,7 +200,10 @@ def test_the_task_samples_the_given_week_and_refuses_other_days(evaluators, form
     _rule(form, SamplingKind.RANDOM, per_agent=1)
 
     assert sample_weekly.delay("2026-11-16").get() == {
-        "week": "2026-11-16", "created": 1, "by_rule": {"random": 1}}
+        "week": "2026-11-16",
+        "created": 1,
+        "by_rule": {"random": 1},
+    }
     with pytest.raises(ValueError, match="Monday"):
         sample_weekly("2026-11-17")
 
@@ -218,8 +223,9 @@ def test_the_weekly_schedule_exists_from_a_migration() -> None:
     assert str(task.crontab.timezone) == "Asia/Seoul"
 
 
-def test_the_admin_action_samples_the_previous_week(client_as_supervisor, evaluators, form,
-                                                   monkeypatch) -> None:
+def test_the_admin_action_samples_the_previous_week(
+    client_as_supervisor, evaluators, form, monkeypatch
+) -> None:
     from django.urls import reverse
 
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: WEEK + timedelta(9))
@@ -228,7 +234,9 @@ def test_the_admin_action_samples_the_previous_week(client_as_supervisor, evalua
 
     response = client_as_supervisor.post(
         reverse("admin:evaluations_samplingrule_changelist"),
-        {"action": "sample_previous_week", "_selected_action": [rule.pk]}, follow=True)
+        {"action": "sample_previous_week", "_selected_action": [rule.pk]},
+        follow=True,
+    )
 
     assert "2026-11-16 주: 1건을 배정했습니다." in response.content.decode()
     assert EvaluationAssignment.objects.count() == 1

@@ -27,22 +27,28 @@ def draft(form, agent, qa_evaluator) -> Evaluation:
 
 
 def _answers(form, *scores):
-    return [AnswerInput(q.pk, score=None if s == "na" else s, is_na=s == "na")
-            for q, s in zip(questions(form), scores, strict=True)]
+    return [
+        AnswerInput(q.pk, score=None if s == "na" else s, is_na=s == "na")
+        for q, s in zip(questions(form), scores, strict=True)
+    ]
 
 
-@pytest.mark.parametrize(("scores", "expected"), [
-    ((100, 100, 100), Decimal("100.00")),
-    ((100, 0, 50), Decimal("60.00")),       # (50 + 0 + 10) / 100
-    ((100, "na", 50), Decimal("85.71")),    # (50 + 10) / 70: N/A leaves the denominator
-    ((0, "na", 0), Decimal("0.00")),
-    ((50, 50, 50), Decimal("50.00")),
-])
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ((100, 100, 100), Decimal("100.00")),
+        ((100, 0, 50), Decimal("60.00")),  # (50 + 0 + 10) / 100
+        ((100, "na", 50), Decimal("85.71")),  # (50 + 10) / 70: N/A leaves the denominator
+        ((0, "na", 0), Decimal("0.00")),
+        ((50, 50, 50), Decimal("50.00")),
+    ],
+)
 def test_it_weights_scores_and_excludes_na_from_the_denominator(
     draft, form, qa_evaluator, scores, expected
 ) -> None:
-    evaluation = evaluation_save(evaluation=draft, user=qa_evaluator,
-                                 answers=_answers(form, *scores), submit=True)
+    evaluation = evaluation_save(
+        evaluation=draft, user=qa_evaluator, answers=_answers(form, *scores), submit=True
+    )
 
     assert evaluation.status == EvaluationStatus.SUBMITTED
     assert evaluation.score == expected
@@ -52,8 +58,12 @@ def test_it_weights_scores_and_excludes_na_from_the_denominator(
 
 def test_it_saves_a_partial_draft_without_a_score(draft, form, qa_evaluator) -> None:
     first = questions(form)[0]
-    evaluation_save(evaluation=draft, user=qa_evaluator, comment="작성 중",
-                    answers=[AnswerInput(first.pk, score=50, comment="인사 짧음")])
+    evaluation_save(
+        evaluation=draft,
+        user=qa_evaluator,
+        comment="작성 중",
+        answers=[AnswerInput(first.pk, score=50, comment="인사 짧음")],
+    )
 
     draft.refresh_from_db()
     assert draft.status == EvaluationStatus.DRAFT
@@ -65,8 +75,13 @@ def test_it_saves_a_partial_draft_without_a_score(draft, form, qa_evaluator) -> 
 def test_submit_names_the_unanswered_question_and_saves_nothing(draft, form, qa_evaluator):
     first, second, third = questions(form)
     with pytest.raises(ApplicationError) as exc:
-        evaluation_save(evaluation=draft, user=qa_evaluator, submit=True, comment="총평",
-                        answers=[AnswerInput(first.pk, score=100), AnswerInput(second.pk, score=0)])
+        evaluation_save(
+            evaluation=draft,
+            user=qa_evaluator,
+            submit=True,
+            comment="총평",
+            answers=[AnswerInput(first.pk, score=100), AnswerInput(second.pk, score=0)],
+        )
 
     assert "끝인사를 했는가" in exc.value.message
     assert set(exc.value.extra["fields"]) == {f"q{third.pk}"}
@@ -87,8 +102,9 @@ def test_it_refuses_scores_outside_the_scale(draft, form, qa_evaluator) -> None:
 
 
 def test_a_submitted_evaluation_cannot_be_saved_again(draft, form, qa_evaluator) -> None:
-    evaluation_save(evaluation=draft, user=qa_evaluator, answers=_answers(form, 100, 100, 100),
-                    submit=True)
+    evaluation_save(
+        evaluation=draft, user=qa_evaluator, answers=_answers(form, 100, 100, 100), submit=True
+    )
 
     with pytest.raises(ApplicationError) as exc:
         evaluation_save(evaluation=draft, user=qa_evaluator, answers=_answers(form, 0, 0, 0))
@@ -132,8 +148,9 @@ def test_the_page_shows_which_question_is_missing(client, draft, form, qa_evalua
     assert draft.status == EvaluationStatus.DRAFT
 
 
-def test_the_page_rejects_a_bogus_choice_with_the_question_name(client, draft, form,
-                                                                qa_evaluator) -> None:
+def test_the_page_rejects_a_bogus_choice_with_the_question_name(
+    client, draft, form, qa_evaluator
+) -> None:
     client.force_login(qa_evaluator)
 
     response = _post(client, draft, form, "submit", ["na", "100", "100"])

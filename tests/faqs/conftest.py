@@ -10,8 +10,12 @@ from tests.factories import CategoryFactory
 @pytest.fixture
 def draft_faq(supervisor) -> Faq:
     """A draft written by `supervisor` through the service, so author/edited_by are set."""
-    faq = Faq(category=CategoryFactory(name="배송"), question="배송은 얼마나 걸리나요?",
-              answer="보통 2~3일 걸립니다.", status=FaqStatus.DRAFT)
+    faq = Faq(
+        category=CategoryFactory(name="배송"),
+        question="배송은 얼마나 걸리나요?",
+        answer="보통 2~3일 걸립니다.",
+        status=FaqStatus.DRAFT,
+    )
     return services.faq_save(faq=faq, user=supervisor, alternatives=["배송 기간"])
 
 

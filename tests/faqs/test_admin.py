@@ -12,7 +12,6 @@ from tests.factories import CategoryFactory
 pytestmark = pytest.mark.django_db
 
 
-
 def _changelist() -> str:
     # Resolved per test: importing the URLconf at collection time would import every app's views.
     return reverse("admin:faqs_faq_changelist")
@@ -36,9 +35,14 @@ def _messages(response) -> list[str]:
 
 def _form_data(faq: Faq, alternatives: list[str], **changes: str) -> dict[str, object]:
     data: dict[str, object] = {
-        "category": faq.category_id, "question": faq.question, "answer": faq.answer,
-        "channels": ["web", "mobile", "voice"], "valid_from_0": "", "valid_from_1": "",
-        "valid_until_0": "", "valid_until_1": "",
+        "category": faq.category_id,
+        "question": faq.question,
+        "answer": faq.answer,
+        "channels": ["web", "mobile", "voice"],
+        "valid_from_0": "",
+        "valid_from_1": "",
+        "valid_until_0": "",
+        "valid_until_1": "",
         "alternatives-TOTAL_FORMS": len(alternatives) + 1,
         "alternatives-INITIAL_FORMS": faq.alternatives.count(),
     }
@@ -55,8 +59,12 @@ def _form_data(faq: Faq, alternatives: list[str], **changes: str) -> dict[str, o
 def test_it_creates_a_draft_with_author_and_alternatives(client_as_supervisor, supervisor) -> None:
     category = CategoryFactory()
     data = {
-        "category": category.pk, "question": "환불은 언제 되나요?", "answer": "3영업일 이내입니다.",
-        "channels": ["web"], "alternatives-TOTAL_FORMS": 1, "alternatives-INITIAL_FORMS": 0,
+        "category": category.pk,
+        "question": "환불은 언제 되나요?",
+        "answer": "3영업일 이내입니다.",
+        "channels": ["web"],
+        "alternatives-TOTAL_FORMS": 1,
+        "alternatives-INITIAL_FORMS": 0,
         "alternatives-0-text": "환불 기간",
     }
     response = client_as_supervisor.post(reverse("admin:faqs_faq_add"), data)
@@ -82,7 +90,10 @@ def test_it_counts_an_alternatives_only_change_as_an_edit(
 
 
 def test_it_refuses_the_authors_publish_and_accepts_another_supervisors(
-    faq_in_review, client_as_supervisor, client_as_other, other_supervisor,
+    faq_in_review,
+    client_as_supervisor,
+    client_as_other,
+    other_supervisor,
     django_capture_on_commit_callbacks,
 ) -> None:
     response = _action(client_as_supervisor, "publish", faq_in_review)

@@ -23,14 +23,20 @@ def categories(db) -> None:
 
 
 def _rows(n: int = 100) -> tablib.Dataset:
-    data = tablib.Dataset(headers=["category", "question", "answer", "alternatives", "status",
-                                   "channels"])
+    data = tablib.Dataset(
+        headers=["category", "question", "answer", "alternatives", "status", "channels"]
+    )
     for i in range(1, n + 1):
-        data.append([
-            "배송" if i % 2 else "결제", f"질문 {i}번", f"답변 {i}번입니다.",
-            f"대체 {i}-가 | 대체 {i}-나" if i % 3 else f"대체 {i}-가\n대체 {i}-나",
-            "review" if i % 5 == 0 else ("검토 중" if i % 7 == 0 else "draft"), "web, mobile",
-        ])
+        data.append(
+            [
+                "배송" if i % 2 else "결제",
+                f"질문 {i}번",
+                f"답변 {i}번입니다.",
+                f"대체 {i}-가 | 대체 {i}-나" if i % 3 else f"대체 {i}-가\n대체 {i}-나",
+                "review" if i % 5 == 0 else ("검토 중" if i % 7 == 0 else "draft"),
+                "web, mobile",
+            ]
+        )
     return data
 
 
@@ -67,8 +73,14 @@ def _messages(response) -> list[str]:
 
 def _contents() -> list[tuple[object, ...]]:
     return [
-        (f.category.name, f.question, f.answer, f.status, tuple(f.channels),
-         tuple(a.text for a in f.alternatives.all()))
+        (
+            f.category.name,
+            f.question,
+            f.answer,
+            f.status,
+            tuple(f.channels),
+            tuple(a.text for a in f.alternatives.all()),
+        )
         for f in Faq.objects.order_by("question").prefetch_related("alternatives")
     ]
 
@@ -112,9 +124,7 @@ def test_it_imports_nothing_when_one_row_is_bad(
     assert Faq.objects.count() == 0
 
 
-def test_it_refuses_the_confirm_step_for_a_file_that_went_bad(
-    categories, client_as_supervisor
-):
+def test_it_refuses_the_confirm_step_for_a_file_that_went_bad(categories, client_as_supervisor):
     response = _dry_run(client_as_supervisor, _file(_rows(3), "csv"), "csv")
     confirm = dict(response.context.get("confirm_form").initial)
     # The category disappears between the preview and the confirmation.

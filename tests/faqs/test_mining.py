@@ -18,15 +18,29 @@ DELIVERY = ["배송이 너무 늦어요", "택배 언제 와요", "배송 지연
 PASSWORD = ["비밀번호를 잊어버렸어요", "비번 재설정 어떻게 해요", "비밀번호 변경하고 싶어요"]
 
 
-def _asked(text: str, *, action: str = "FALLBACK", confidence: float | None = 0.05,
-           intent: str = "fallback", days_ago: float = 1):
+def _asked(
+    text: str,
+    *,
+    action: str = "FALLBACK",
+    confidence: float | None = 0.05,
+    intent: str = "fallback",
+    days_ago: float = 1,
+):
     """A customer question and the bot reply it got."""
     at = timezone.now() - timedelta(days=days_ago)
     conversation = ConversationFactory()
     question = MessageFactory(conversation=conversation, seq=1, text=text, created_at=at)
-    MessageFactory(conversation=conversation, seq=2, sender=MessageSender.BOT, text="…",
-                   next_action=action, intent=intent, confidence=confidence,
-                   reply_to=question, created_at=at)
+    MessageFactory(
+        conversation=conversation,
+        seq=2,
+        sender=MessageSender.BOT,
+        text="…",
+        next_action=action,
+        intent=intent,
+        confidence=confidence,
+        reply_to=question,
+        created_at=at,
+    )
     return question
 
 
@@ -106,7 +120,8 @@ def test_the_admin_action_drafts_the_faq_and_shows_escaped_examples(client_as_su
 
     page = client_as_supervisor.get(url).content.decode()
     response = client_as_supervisor.post(
-        url, {"action": "create_draft", "_selected_action": [candidate.pk]}, follow=True)
+        url, {"action": "create_draft", "_selected_action": [candidate.pk]}, follow=True
+    )
 
     assert "&lt;b&gt;배송&lt;/b&gt;" in page and "<b>배송</b>" not in page
     assert response.status_code == 200
@@ -124,10 +139,8 @@ def test_candidates_cannot_be_added_or_edited_by_hand(client_as_supervisor):
         _asked(text)
     candidate = mining.faq_candidates_mine()[0]
 
-    assert client_as_supervisor.get(
-        reverse("admin:faqs_faqcandidate_add")).status_code == 403
-    page = client_as_supervisor.get(
-        reverse("admin:faqs_faqcandidate_change", args=[candidate.pk]))
+    assert client_as_supervisor.get(reverse("admin:faqs_faqcandidate_add")).status_code == 403
+    page = client_as_supervisor.get(reverse("admin:faqs_faqcandidate_change", args=[candidate.pk]))
     assert page.status_code == 200
     assert b'name="_save"' not in page.content
 

@@ -21,7 +21,9 @@ Expect = Callable[..., None]
 
 def make_client(service: str) -> Any:
     return botocore.session.get_session().create_client(
-        service, region_name="ap-northeast-2", aws_access_key_id="testing",
+        service,
+        region_name="ap-northeast-2",
+        aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
 
@@ -45,10 +47,21 @@ def profile_summary(raw: dict) -> dict:
 
 def profile_queue(queue_id: str) -> dict:
     queue = next(q for q in DATA["queues"] if q["Id"] == queue_id)
-    return {"QueueId": queue_id, "QueueArn": queue["Arn"], "QueueName": queue["Name"],
-            "Priority": 1, "Delay": 0, "Channel": "CHAT"}
+    return {
+        "QueueId": queue_id,
+        "QueueArn": queue["Arn"],
+        "QueueName": queue["Name"],
+        "Priority": 1,
+        "Delay": 0,
+        "Channel": "CHAT",
+    }
 
 
 def client_error(stubber: Stubber, operation: str, code: str, status: int, params: dict) -> None:
-    stubber.add_client_error(operation, service_error_code=code, service_message=f"{code}!",
-                             http_status_code=status, expected_params=params)
+    stubber.add_client_error(
+        operation,
+        service_error_code=code,
+        service_message=f"{code}!",
+        http_status_code=status,
+        expected_params=params,
+    )

@@ -31,18 +31,22 @@ ACCOUNT = "123456789012"  # moto's default account
 
 @pytest.fixture
 def aws(monkeypatch, settings):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(name, value)
     settings.AWS_REGION, settings.AWS_STORAGE_BUCKET_NAME = REGION, BUCKET
     settings.DEFAULT_FROM_EMAIL = "AICC Cloud <noreply@aicc.example>"
     _client.client.cache_clear()
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET,
-                         CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         boto3.client("ses", region_name=REGION).verify_email_identity(
-            EmailAddress="noreply@aicc.example")
+            EmailAddress="noreply@aicc.example"
+        )
         yield
     _client.client.cache_clear()
 
@@ -136,7 +140,8 @@ def test_email_goes_out(notifier) -> None:
     if isinstance(notifier, AwsNotifier):
         ses = get_backend("ses")[ACCOUNT][REGION]
         assert [(m.destinations["ToAddresses"], m.subject) for m in ses.sent_messages] == [
-            (["kim@example.com"], "상담 내역")]
+            (["kim@example.com"], "상담 내역")
+        ]
     else:
         assert [(m.to, m.subject) for m in mail.outbox] == [(["kim@example.com"], "상담 내역")]
 
@@ -147,9 +152,14 @@ def test_ses_can_be_swapped_for_djangos_backend(aws, settings) -> None:
     assert len(mail.outbox) == 1
 
 
-@pytest.mark.parametrize(("raw", "e164"), [
-    ("010-1234-5678", "+821012345678"), ("02-123-4567", "+8221234567"),
-    ("+82 10 1234 5678", "+821012345678")])
+@pytest.mark.parametrize(
+    ("raw", "e164"),
+    [
+        ("010-1234-5678", "+821012345678"),
+        ("02-123-4567", "+8221234567"),
+        ("+82 10 1234 5678", "+821012345678"),
+    ],
+)
 def test_korean_numbers_become_e164(raw: str, e164: str) -> None:
     assert to_e164(raw) == e164
 

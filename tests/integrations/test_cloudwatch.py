@@ -23,8 +23,12 @@ REGION = "ap-northeast-2"
 
 @pytest.fixture
 def cloudwatch(monkeypatch, settings):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(name, value)
     settings.AICC_AWS_BACKEND, settings.AWS_REGION = "aws", REGION
     settings.AICC_CLOUDWATCH_ENABLED = True
@@ -37,9 +41,13 @@ def cloudwatch(monkeypatch, settings):
 def _latest(client, name: str, dimensions: list[dict] | None = None) -> float:
     now = timezone.now()
     stats = client.get_metric_statistics(
-        Namespace="AICC", MetricName=name, Dimensions=dimensions or [],
-        StartTime=now - timedelta(minutes=5), EndTime=now + timedelta(minutes=5),
-        Period=60, Statistics=["Maximum"],
+        Namespace="AICC",
+        MetricName=name,
+        Dimensions=dimensions or [],
+        StartTime=now - timedelta(minutes=5),
+        EndTime=now + timedelta(minutes=5),
+        Period=60,
+        Statistics=["Maximum"],
     )
     return stats["Datapoints"][0]["Maximum"]
 
@@ -47,14 +55,23 @@ def _latest(client, name: str, dimensions: list[dict] | None = None) -> float:
 def test_it_publishes_queue_kpis_and_health_under_the_aicc_namespace(cloudwatch) -> None:
     queue = QueueFactory(code="billing")
     for minutes in (3, 1):
-        ConversationFactory(queue=queue, state=ConversationState.QUEUED,
-                            queued_at=timezone.now() - timedelta(minutes=minutes))
+        ConversationFactory(
+            queue=queue,
+            state=ConversationState.QUEUED,
+            queued_at=timezone.now() - timedelta(minutes=minutes),
+        )
 
     sent = cloudwatch_publish.delay().get()
 
     names = {m["MetricName"] for m in cloudwatch.list_metrics(Namespace="AICC")["Metrics"]}
-    assert {"CONTACTS_IN_QUEUE", "OLDEST_CONTACT_AGE", "AGENTS_AVAILABLE", "HealthStatus",
-            "HealthCheck", "Conversations"} <= names
+    assert {
+        "CONTACTS_IN_QUEUE",
+        "OLDEST_CONTACT_AGE",
+        "AGENTS_AVAILABLE",
+        "HealthStatus",
+        "HealthCheck",
+        "Conversations",
+    } <= names
     billing = [{"Name": "Queue", "Value": "billing"}]
     assert _latest(cloudwatch, "CONTACTS_IN_QUEUE", billing) == 2
     assert 170 <= _latest(cloudwatch, "OLDEST_CONTACT_AGE", billing) <= 200

@@ -45,7 +45,9 @@ def test_directory_sync_links_existing_rows_and_a_second_run_changes_nothing() -
     assert general.connect_arn.endswith("/queue/q-general-0001")
     assert (kim.connect_user_id, kim.display_name) == ("u-kim-0001", "김민수")
     assert set(kim.queues.values_list("connect_queue_id", flat=True)) == {
-        "q-general-0001", "q-billing-0002"}
+        "q-general-0001",
+        "q-billing-0002",
+    }
     park = Agent.objects.get(connect_user_id="u-park-0003")
     assert park.queues.count() == 3 and not park.user.has_usable_password()
 
@@ -72,15 +74,20 @@ def test_live_metrics_store_nulls_mirror_agent_states_and_run_idempotently() -> 
     assert billing.values["CONTACTS_IN_QUEUE"] == 0.0
     assert billing.queue.name == "요금"
     states = dict(Agent.objects.values_list("connect_user_id", "state"))
-    assert states == {"u-kim-0001": AgentState.BUSY, "u-lee-0002": AgentState.AWAY,
-                      "u-park-0003": AgentState.OFFLINE}
+    assert states == {
+        "u-kim-0001": AgentState.BUSY,
+        "u-lee-0002": AgentState.AWAY,
+        "u-park-0003": AgentState.OFFLINE,
+    }
 
     snapshot = list(QueueMetricSnapshot.objects.values("connect_queue_id", "values", "updated_at"))
     history = Agent.objects.get(connect_user_id="u-kim-0001").state_history.count()
     second = connect_sync.connect_sync_live_metrics()
     assert (second.created, second.updated) == (0, 0)
-    assert list(QueueMetricSnapshot.objects.values("connect_queue_id", "values", "updated_at")) \
+    assert (
+        list(QueueMetricSnapshot.objects.values("connect_queue_id", "values", "updated_at"))
         == snapshot
+    )
     assert Agent.objects.get(connect_user_id="u-kim-0001").state_history.count() == history
     assert not SyncRun.objects.filter(kind="connect_live").exists()  # successes are not kept
 
@@ -91,11 +98,16 @@ def test_historical_metrics_upsert_per_interval_and_keep_nulls() -> None:
 
     first = connect_sync.connect_sync_historical_metrics(start=START, end=end)
     assert first.created == 3 * 7 * 2
-    row = HistoricalMetric.objects.get(connect_queue_id="q-retention-0003",
-                                       interval_start=START, metric="SERVICE_LEVEL")
+    row = HistoricalMetric.objects.get(
+        connect_queue_id="q-retention-0003", interval_start=START, metric="SERVICE_LEVEL"
+    )
     assert row.value is None and row.queue.name == "해지 방어"
-    assert HistoricalMetric.objects.get(connect_queue_id="q-billing-0002", interval_start=START,
-                                        metric="CONTACTS_ABANDONED").value == 0.0
+    assert (
+        HistoricalMetric.objects.get(
+            connect_queue_id="q-billing-0002", interval_start=START, metric="CONTACTS_ABANDONED"
+        ).value
+        == 0.0
+    )
 
     values = list(HistoricalMetric.objects.order_by("pk").values_list("pk", "value"))
     second = connect_sync.connect_sync_historical_metrics(start=START, end=end)
@@ -109,11 +121,12 @@ def test_historical_metrics_group_queues_by_their_sla(monkeypatch) -> None:
     calls = []
     api = connect_sync.get_connect()
     real = api.get_metric_data_v2
-    monkeypatch.setattr(api, "get_metric_data_v2",
-                        lambda **kw: calls.append(kw) or real(**kw))
+    monkeypatch.setattr(api, "get_metric_data_v2", lambda **kw: calls.append(kw) or real(**kw))
     connect_sync.connect_sync_historical_metrics(start=START, end=START + timedelta(hours=1))
     assert [(c["service_level_seconds"], c["queue_ids"]) for c in calls] == [
-        (20, ["q-billing-0002"]), (60, ["q-general-0001", "q-retention-0003"])]
+        (20, ["q-billing-0002"]),
+        (60, ["q-general-0001", "q-retention-0003"]),
+    ]
     assert calls[0]["instance_arn"].endswith(":instance/local-instance")
 
 
@@ -135,8 +148,9 @@ def aws_connect(settings, monkeypatch):
     settings.CONNECT_INSTANCE_ID = INSTANCE_ID
     settings.CONNECT_SYNC_LOCAL = True
     client, stubber = stubbed("connect")
-    monkeypatch.setattr(connect_sync, "get_connect",
-                        lambda: AwsConnect(client, throttle=lambda: None))
+    monkeypatch.setattr(
+        connect_sync, "get_connect", lambda: AwsConnect(client, throttle=lambda: None)
+    )
     monkeypatch.setattr(tasks, "backoff", lambda retries: 0)
     with stubber:
         yield stubber
@@ -145,10 +159,14 @@ def aws_connect(settings, monkeypatch):
 def test_throttling_is_retried_by_the_task(aws_connect) -> None:
     client_error(aws_connect, "list_queues", "ThrottlingException", 400, LIST_QUEUES)
     aws_connect.add_response("list_queues", {"QueueSummaryList": []}, LIST_QUEUES)
-    aws_connect.add_response("list_routing_profiles", {"RoutingProfileSummaryList": []},
-                             {"InstanceId": INSTANCE_ID, "MaxResults": 100})
-    aws_connect.add_response("list_users", {"UserSummaryList": []},
-                             {"InstanceId": INSTANCE_ID, "MaxResults": 100})
+    aws_connect.add_response(
+        "list_routing_profiles",
+        {"RoutingProfileSummaryList": []},
+        {"InstanceId": INSTANCE_ID, "MaxResults": 100},
+    )
+    aws_connect.add_response(
+        "list_users", {"UserSummaryList": []}, {"InstanceId": INSTANCE_ID, "MaxResults": 100}
+    )
 
     # throw=False: let apply() handle Retry as a worker would, instead of raising it.
     result = tasks.connect_sync_directory.apply(throw=False)
@@ -156,8 +174,11 @@ def test_throttling_is_retried_by_the_task(aws_connect) -> None:
     assert result.successful()
     aws_connect.assert_no_pending_responses()
     runs = list(SyncRun.objects.order_by("pk").values_list("kind", "status", "error_code"))
-    assert runs == [("connect_queues", "failed", "ThrottlingException"),
-                    ("connect_queues", "succeeded", ""), ("connect_agents", "succeeded", "")]
+    assert runs == [
+        ("connect_queues", "failed", "ThrottlingException"),
+        ("connect_queues", "succeeded", ""),
+        ("connect_agents", "succeeded", ""),
+    ]
 
 
 def test_access_denied_is_not_retried_and_is_stored_on_the_run(aws_connect, caplog) -> None:
@@ -169,7 +190,10 @@ def test_access_denied_is_not_retried_and_is_stored_on_the_run(aws_connect, capl
     assert result.failed() and "AccessDeniedException" in repr(result.result)
     run = SyncRun.objects.get()
     assert (run.status, run.error_code, run.detail) == (
-        SyncStatus.FAILED, "AccessDeniedException", {"retryable": False})
+        SyncStatus.FAILED,
+        "AccessDeniedException",
+        {"retryable": False},
+    )
     assert "AccessDeniedException!" in run.error_message
     assert "list_queues failed: AccessDeniedException" in caplog.text
 

@@ -53,26 +53,40 @@ def at(minutes: float) -> datetime:
 
 def answered(contact_id: str = ANSWERED, *, agent_id: str = "u-kim-0001") -> dict:
     return {
-        "Id": contact_id, "Channel": "VOICE", "InitiationMethod": "INBOUND",
-        "InitiationTimestamp": at(10), "DisconnectTimestamp": at(20),
+        "Id": contact_id,
+        "Channel": "VOICE",
+        "InitiationMethod": "INBOUND",
+        "InitiationTimestamp": at(10),
+        "DisconnectTimestamp": at(20),
         "QueueInfo": {"Id": "q-general-0001", "EnqueueTimestamp": at(11)},
         "AgentInfo": {"Id": agent_id, "ConnectedToAgentTimestamp": at(12.5)},
     }
 
 
 ABANDONED_RAW = {
-    "Id": ABANDONED, "Channel": "VOICE", "InitiationMethod": "INBOUND",
-    "InitiationTimestamp": at(30), "DisconnectTimestamp": at(33),
+    "Id": ABANDONED,
+    "Channel": "VOICE",
+    "InitiationMethod": "INBOUND",
+    "InitiationTimestamp": at(30),
+    "DisconnectTimestamp": at(33),
     "QueueInfo": {"Id": "q-billing-0002", "EnqueueTimestamp": at(30.5)},
 }
 IVR_RAW = {
-    "Id": IVR_ONLY, "Channel": "VOICE", "InitiationMethod": "INBOUND",
-    "InitiationTimestamp": at(40), "DisconnectTimestamp": at(41),
+    "Id": IVR_ONLY,
+    "Channel": "VOICE",
+    "InitiationMethod": "INBOUND",
+    "InitiationTimestamp": at(40),
+    "DisconnectTimestamp": at(41),
 }
 
 
-def search_params(token: str | None = None, *, time_range: str = "DISCONNECT_TIMESTAMP",
-                  start: datetime = START, end: datetime = END) -> dict:
+def search_params(
+    token: str | None = None,
+    *,
+    time_range: str = "DISCONNECT_TIMESTAMP",
+    start: datetime = START,
+    end: datetime = END,
+) -> dict:
     params = {
         "InstanceId": INSTANCE_ID,
         "TimeRange": {"Type": time_range, "StartTime": start, "EndTime": end},
@@ -102,24 +116,32 @@ def stubbed_connect(
         response: dict = {"Contacts": contacts, "TotalCount": sum(map(len, pages))}
         if i + 1 < len(pages):
             response["NextToken"] = f"page-{i + 2}"
-        stubber.add_response("search_contacts", response,
-                             search_params(f"page-{i + 1}" if i else None, start=start, end=end))
+        stubber.add_response(
+            "search_contacts",
+            response,
+            search_params(f"page-{i + 1}" if i else None, start=start, end=end),
+        )
     throttle = Throttle()
     return AwsConnect(client=client, throttle=throttle), stubber, throttle
 
 
 @pytest.fixture
 def s3(monkeypatch, settings):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(name, value)
     settings.AWS_REGION, settings.AWS_STORAGE_BUCKET_NAME = REGION, BUCKET
     settings.AICC_STORAGE, settings.CONNECT_RECORDINGS_PREFIX = "s3", PREFIX
     _client.client.cache_clear()
     with mock_aws():
         client = boto3.client("s3", region_name=REGION)
-        client.create_bucket(Bucket=BUCKET,
-                             CreateBucketConfiguration={"LocationConstraint": REGION})
+        client.create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+        )
         yield client
     _client.client.cache_clear()
 
@@ -159,34 +181,43 @@ def test_search_follows_next_token_with_one_throttle_token_per_page() -> None:
     assert throttle.calls == 2
     first = contacts[0]
     assert (first.queue_id, first.agent_id) == ("q-general-0001", "u-kim-0001")
-    assert (first.initiated_at, first.enqueued_at, first.connected_to_agent_at,
-            first.disconnected_at) == (at(10), at(11), at(12.5), at(20))
+    assert (
+        first.initiated_at,
+        first.enqueued_at,
+        first.connected_to_agent_at,
+        first.disconnected_at,
+    ) == (at(10), at(11), at(12.5), at(20))
     assert first.reached_agent and not contacts[1].reached_agent
     assert (contacts[2].queue_id, contacts[2].enqueued_at) == (None, None)
 
 
 def test_search_by_initiation_time_sends_that_range_and_sort() -> None:
     client, stubber = stubbed("connect")
-    stubber.add_response("search_contacts", {"Contacts": []},
-                         search_params(time_range=SEARCH_INITIATION))
+    stubber.add_response(
+        "search_contacts", {"Contacts": []}, search_params(time_range=SEARCH_INITIATION)
+    )
     with stubber:
-        assert AwsConnect(client=client, throttle=lambda: None).search_voice_contacts(
-            start=START, end=END, time_range=SEARCH_INITIATION) == []
+        assert (
+            AwsConnect(client=client, throttle=lambda: None).search_voice_contacts(
+                start=START, end=END, time_range=SEARCH_INITIATION
+            )
+            == []
+        )
 
 
 def test_search_throttled_by_connect_is_retryable() -> None:
     client, stubber = stubbed("connect")
     client_error(stubber, "search_contacts", "ThrottlingException", 429, search_params())
     with stubber, pytest.raises(IntegrationError) as caught:
-        AwsConnect(client=client, throttle=lambda: None).search_voice_contacts(
-            start=START, end=END)
+        AwsConnect(client=client, throttle=lambda: None).search_voice_contacts(start=START, end=END)
     assert caught.value.retryable and caught.value.code == "ThrottlingException"
 
 
 def test_recording_keys_follow_connects_layout_in_utc() -> None:
     kst = datetime(2026, 11, 27, 17, 59, tzinfo=ZoneInfo("Asia/Seoul"))
     assert recording_key("c-1", kst) == (
-        "connect/aicc/CallRecordings/2026/11/27/c-1_20261127T08:59_UTC.wav")
+        "connect/aicc/CallRecordings/2026/11/27/c-1_20261127T08:59_UTC.wav"
+    )
 
 
 # --- the sync against AWS (Stubber + moto) ---------------------------------------------------
@@ -210,16 +241,32 @@ def test_voice_contacts_become_conversations_with_their_recordings(
     assert run.detail["recordings"] == 1 and run.detail["recordings_missing"] == 0
     call = Conversation.objects.get(connect_contact_id=ANSWERED)
     assert (call.channel, call.state, call.queue, call.agent) == (
-        "voice", ConversationState.CLOSED, general, kim)
-    assert (call.started_at, call.queued_at, call.assigned_at, call.closed_at,
-            call.abandoned_at) == (at(10), at(11), at(12.5), at(20), None)
+        "voice",
+        ConversationState.CLOSED,
+        general,
+        kim,
+    )
+    assert (
+        call.started_at,
+        call.queued_at,
+        call.assigned_at,
+        call.closed_at,
+        call.abandoned_at,
+    ) == (at(10), at(11), at(12.5), at(20), None)
     assert call.user_id == f"connect:{ANSWERED}"
     assert (call.recording.storage_key, call.recording.duration_seconds) == (
-        f"{day}20261126T01:20_UTC.wav", 450)
+        f"{day}20261126T01:20_UTC.wav",
+        450,
+    )
 
     left = Conversation.objects.get(connect_contact_id=ABANDONED)
     assert (left.state, left.queue, left.agent, left.closed_at, left.abandoned_at) == (
-        ConversationState.ABANDONED, billing, None, None, at(33))
+        ConversationState.ABANDONED,
+        billing,
+        None,
+        None,
+        at(33),
+    )
     ivr = Conversation.objects.get(connect_contact_id=IVR_ONLY)
     assert (ivr.state, ivr.queued_at, ivr.closed_at) == (ConversationState.CLOSED, None, at(41))
     assert CallRecording.objects.count() == 1
@@ -314,20 +361,27 @@ def test_only_one_voice_sync_runs_at_a_time(media) -> None:
 
 def test_s3_listing_pages_through_truncated_results() -> None:
     client, stubber = stubbed("s3")
-    stubber.add_response("list_objects_v2", {
-        "Contents": [{"Key": "p/a.wav"}], "IsTruncated": True, "NextContinuationToken": "t2"},
-        {"Bucket": BUCKET, "Prefix": "p/"})
-    stubber.add_response("list_objects_v2", {"Contents": [{"Key": "p/b.wav"}],
-                                             "IsTruncated": False},
-                         {"Bucket": BUCKET, "Prefix": "p/", "ContinuationToken": "t2"})
+    stubber.add_response(
+        "list_objects_v2",
+        {"Contents": [{"Key": "p/a.wav"}], "IsTruncated": True, "NextContinuationToken": "t2"},
+        {"Bucket": BUCKET, "Prefix": "p/"},
+    )
+    stubber.add_response(
+        "list_objects_v2",
+        {"Contents": [{"Key": "p/b.wav"}], "IsTruncated": False},
+        {"Bucket": BUCKET, "Prefix": "p/", "ContinuationToken": "t2"},
+    )
     with stubber:
         assert AwsFiles(client=client, bucket=BUCKET).list_keys("p/") == ["p/a.wav", "p/b.wav"]
 
 
 def test_local_listing_matches_a_prefix_that_ends_inside_a_file_name(tmp_path) -> None:
     files = LocalFiles(root=tmp_path)
-    for key in ("r/2026/11/26/c-1_20261126T01:20_UTC.wav", "r/2026/11/26/c-10_x.wav",
-                "r/2026/11/26/c-2_x.wav"):
+    for key in (
+        "r/2026/11/26/c-1_20261126T01:20_UTC.wav",
+        "r/2026/11/26/c-10_x.wav",
+        "r/2026/11/26/c-2_x.wav",
+    ):
         files.upload(key=key, content=b"x", content_type="audio/wav")
     assert files.list_keys("r/2026/11/26/c-1_") == ["r/2026/11/26/c-1_20261126T01:20_UTC.wav"]
     assert files.list_keys("r/2026/11/27/c-1_") == []
@@ -383,12 +437,15 @@ def test_offline_sync_imports_the_demo_calls_linked_to_synced_queues_and_agents(
     calls = Conversation.objects.filter(channel="voice")
     assert calls.filter(state=ConversationState.ABANDONED, agent=None).count() == 2
     assert set(calls.exclude(agent=None).values_list("agent__connect_user_id", flat=True)) == {
-        "u-kim-0001", "u-lee-0002"}
+        "u-kim-0001",
+        "u-lee-0002",
+    }
     for recording in CallRecording.objects.all():
         assert LocalFiles().read(recording.storage_key).startswith(b"RIFF")
     # The evaluation page's own playback path serves the twin's file.
-    url = recording_playback_url(recording=CallRecording.objects.first(), user=UserFactory(),
-                                 reason="QA")
+    url = recording_playback_url(
+        recording=CallRecording.objects.first(), user=UserFactory(), reason="QA"
+    )
     played = recording_local_file(token=parse_qs(urlsplit(url).query)["token"][0])
     assert played is not None and played[0].startswith(b"RIFF") and played[1] == "audio/wav"
     assert connect_contacts.connect_sync_voice_contacts().created == 0
@@ -405,13 +462,20 @@ def test_the_task_runs_on_the_twin_only_when_local_sync_is_on(media, settings) -
     settings.CONNECT_SYNC_LOCAL = True
     summary = tasks.connect_sync_voice_contacts.delay().get()
     assert (summary["kind"], summary["status"], summary["created"]) == (
-        connect_contacts.SYNC_KIND, SyncStatus.SUCCEEDED, 5)
+        connect_contacts.SYNC_KIND,
+        SyncStatus.SUCCEEDED,
+        5,
+    )
 
 
 def test_the_hourly_schedule_is_on_the_sync_queue() -> None:
     task = PeriodicTask.objects.get(task="integrations.connect_sync_voice_contacts")
     assert (task.queue, task.enabled, task.crontab.minute, task.crontab.hour) == (
-        "sync", True, "20", "*")
+        "sync",
+        True,
+        "20",
+        "*",
+    )
 
 
 @freeze_time("2026-11-26T03:30:00Z")
@@ -421,4 +485,3 @@ def test_sync_connect_voice_step_reports_counts(media) -> None:
     assert "voice… created 8" in out.getvalue()
     with pytest.raises(CommandError, match="--hours"):
         call_command("sync_connect", "--only", "voice", "--hours", "0", stdout=StringIO())
-

@@ -38,27 +38,55 @@ LEX_EVENT = {
     "responseContentType": "text/plain; charset=utf-8",
     "sessionId": "265628466358964",
     "inputTranscript": "요금제 변경은 어떻게 하나요",
-    "bot": {"id": "ABCDEFGHIJ", "name": "AiccBot", "aliasId": "TSTALIASID",
-            "aliasName": "TestBotAlias", "localeId": "ko_KR", "version": "DRAFT"},
+    "bot": {
+        "id": "ABCDEFGHIJ",
+        "name": "AiccBot",
+        "aliasId": "TSTALIASID",
+        "aliasName": "TestBotAlias",
+        "localeId": "ko_KR",
+        "version": "DRAFT",
+    },
     "interpretations": [
-        {"intent": {"name": "FAQ_1", "slots": {}, "state": "ReadyForFulfillment",
-                    "confirmationState": "None"}, "nluConfidence": {"score": 0.92},
-         "interpretationSource": "Lex"},
-        {"intent": {"name": "FallbackIntent", "slots": {}, "state": "ReadyForFulfillment",
-                    "confirmationState": "None"}, "interpretationSource": "Lex"},
+        {
+            "intent": {
+                "name": "FAQ_1",
+                "slots": {},
+                "state": "ReadyForFulfillment",
+                "confirmationState": "None",
+            },
+            "nluConfidence": {"score": 0.92},
+            "interpretationSource": "Lex",
+        },
+        {
+            "intent": {
+                "name": "FallbackIntent",
+                "slots": {},
+                "state": "ReadyForFulfillment",
+                "confirmationState": "None",
+            },
+            "interpretationSource": "Lex",
+        },
     ],
     "proposedNextState": None,
     "requestAttributes": {},
     "sessionState": {
         "sessionAttributes": {"channel": "voice"},
         "activeContexts": [],
-        "intent": {"name": "FAQ_1", "slots": {}, "state": "ReadyForFulfillment",
-                   "confirmationState": "None"},
+        "intent": {
+            "name": "FAQ_1",
+            "slots": {},
+            "state": "ReadyForFulfillment",
+            "confirmationState": "None",
+        },
         "originatingRequestId": "2b1e6e5f-8d2b-4a31-9d51-7a4d1b1e0c11",
     },
     "transcriptions": [
-        {"transcription": "요금제 변경은 어떻게 하나요", "transcriptionConfidence": 0.94,
-         "resolvedContext": {"intent": "FAQ_1"}, "resolvedSlots": {}},
+        {
+            "transcription": "요금제 변경은 어떻게 하나요",
+            "transcriptionConfidence": 0.94,
+            "resolvedContext": {"intent": "FAQ_1"},
+            "resolvedSlots": {},
+        },
     ],
 }
 
@@ -71,15 +99,21 @@ def lex_event(intent_name: str, slots: dict | None = None, source: str = "Fulfil
 
 
 def slot(value: str) -> dict:
-    return {"shape": "Scalar",
-            "value": {"originalValue": value, "interpretedValue": value, "resolvedValues": [value]}}
+    return {
+        "shape": "Scalar",
+        "value": {"originalValue": value, "interpretedValue": value, "resolvedValues": [value]},
+    }
 
 
 @pytest.fixture
 def dynamodb(monkeypatch, settings):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
-                        "AICC_DYNAMODB_TABLE": TABLE}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AICC_DYNAMODB_TABLE": TABLE,
+    }.items():
         monkeypatch.setenv(name, value)
     settings.AICC_AWS_BACKEND, settings.AWS_REGION = "aws", REGION
     settings.AICC_DYNAMODB_TABLE = TABLE
@@ -113,7 +147,8 @@ def test_publishing_an_faq_lets_the_lambda_answer_with_it(
     assert response["sessionState"]["intent"]["state"] == "Fulfilled"
     assert response["sessionState"]["sessionAttributes"] == {"channel": "voice"}
     assert response["messages"] == [
-        {"contentType": "PlainText", "content": "앱에서 [요금제 변경]을 누르세요."}]
+        {"contentType": "PlainText", "content": "앱에서 [요금제 변경]을 누르세요."}
+    ]
 
 
 def test_archiving_removes_the_answer_and_the_lambda_falls_back(
@@ -136,8 +171,10 @@ def test_archiving_removes_the_answer_and_the_lambda_falls_back(
 def test_an_faq_outside_its_validity_window_is_not_answered(dynamodb) -> None:
     faq = FaqFactory(valid_until=timezone.now() + timedelta(days=1))
     dynamodb_mirror_faq.delay(faq.pk)
-    assert lambda_handler.handler(lex_event(faq.intent_code))["sessionState"]["intent"][
-        "state"] == "Fulfilled"
+    assert (
+        lambda_handler.handler(lex_event(faq.intent_code))["sessionState"]["intent"]["state"]
+        == "Fulfilled"
+    )
 
     later = timezone.now() + timedelta(days=2)
     assert lambda_handler.lookup(faq.intent_code, now=later) is None
@@ -180,8 +217,15 @@ def test_resync_makes_the_table_exactly_the_published_content(dynamodb, settings
     live = FaqFactory(answer="게시된 답변")
     FaqFactory(status=FaqStatus.ARCHIVED)
     ScenarioStepFactory(scenario=ScenarioFactory(code="Refund"), template="환불 안내")
-    dynamodb.put(ContentItem(intent_code="FAQ_999999", kind="faq", text="stale", source_id=1,
-                             updated_at="2026-01-01T00:00:00+00:00"))
+    dynamodb.put(
+        ContentItem(
+            intent_code="FAQ_999999",
+            kind="faq",
+            text="stale",
+            source_id=1,
+            updated_at="2026-01-01T00:00:00+00:00",
+        )
+    )
     settings.AICC_DYNAMODB_TABLE = TABLE
 
     out = io.StringIO()

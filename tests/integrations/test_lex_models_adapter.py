@@ -18,13 +18,20 @@ from tests.integrations.connect_stubs import client_error, stubbed
 
 BOT = {"botId": "BOT1234567", "botVersion": "DRAFT", "localeId": "ko_KR"}
 SPEC = IntentSpec(
-    name="FAQ_12", description="FAQ 12: 요금 납부일", utterances=["요금 납부일이 언제인가요"],
+    name="FAQ_12",
+    description="FAQ 12: 요금 납부일",
+    utterances=["요금 납부일이 언제인가요"],
     closing_message="매월 25일입니다.",
 )
 SCENARIO = IntentSpec(
-    name="bill_payment", description="미납 요금 결제", utterances=["미납 요금 낼래요"],
-    slots=[SlotSpec(name="phone", prompt="휴대폰 번호를 알려 주세요.",
-                    slot_type_id="AMAZON.PhoneNumber")],
+    name="bill_payment",
+    description="미납 요금 결제",
+    utterances=["미납 요금 낼래요"],
+    slots=[
+        SlotSpec(
+            name="phone", prompt="휴대폰 번호를 알려 주세요.", slot_type_id="AMAZON.PhoneNumber"
+        )
+    ],
 )
 
 
@@ -64,23 +71,37 @@ def _intent_response(intent_id: str, name: str) -> dict:
 
 
 def test_it_lists_intents_across_pages(backend) -> None:
-    backend.expect("list_intents", {"intentSummaries": [
-        {"intentId": "FALLBCKINT", "intentName": "FallbackIntent"}], "nextToken": "p2", **BOT},
-        {"maxResults": 1000})
-    backend.expect("list_intents", {"intentSummaries": [], **BOT},
-                   {"maxResults": 1000, "nextToken": "p2"})
+    backend.expect(
+        "list_intents",
+        {
+            "intentSummaries": [{"intentId": "FALLBCKINT", "intentName": "FallbackIntent"}],
+            "nextToken": "p2",
+            **BOT,
+        },
+        {"maxResults": 1000},
+    )
+    backend.expect(
+        "list_intents", {"intentSummaries": [], **BOT}, {"maxResults": 1000, "nextToken": "p2"}
+    )
     assert backend.api.list_intents() == {"FallbackIntent": "FALLBCKINT"}
 
 
 def test_it_creates_and_updates_an_faq_intent(backend) -> None:
     intent_id = local_id("intent", SPEC.name)
-    body = {"intentName": "FAQ_12", "description": "FAQ 12: 요금 납부일",
-            "sampleUtterances": [{"utterance": "요금 납부일이 언제인가요"}],
-            "intentClosingSetting": {"closingResponse": {"messageGroups": [
-                {"message": {"plainTextMessage": {"value": "매월 25일입니다."}}}]}}}
+    body = {
+        "intentName": "FAQ_12",
+        "description": "FAQ 12: 요금 납부일",
+        "sampleUtterances": [{"utterance": "요금 납부일이 언제인가요"}],
+        "intentClosingSetting": {
+            "closingResponse": {
+                "messageGroups": [{"message": {"plainTextMessage": {"value": "매월 25일입니다."}}}]
+            }
+        },
+    }
     backend.expect("create_intent", _intent_response(intent_id, "FAQ_12"), body)
-    backend.expect("update_intent", _intent_response(intent_id, "FAQ_12"),
-                   {"intentId": intent_id, **body})
+    backend.expect(
+        "update_intent", _intent_response(intent_id, "FAQ_12"), {"intentId": intent_id, **body}
+    )
     assert backend.api.create_intent(SPEC) == intent_id
     backend.api.update_intent(intent_id, SPEC, {})
 
@@ -88,21 +109,37 @@ def test_it_creates_and_updates_an_faq_intent(backend) -> None:
 def test_it_creates_a_scenario_slot_and_orders_it(backend) -> None:
     intent_id = local_id("intent", SCENARIO.name)
     slot_id = local_id("slot", f"{intent_id}:phone")
-    body = {"intentName": "bill_payment", "description": "미납 요금 결제",
-            "sampleUtterances": [{"utterance": "미납 요금 낼래요"}]}
+    body = {
+        "intentName": "bill_payment",
+        "description": "미납 요금 결제",
+        "sampleUtterances": [{"utterance": "미납 요금 낼래요"}],
+    }
     backend.expect("create_intent", _intent_response(intent_id, "bill_payment"), body)
-    backend.expect("list_slots", {"slotSummaries": [], "intentId": intent_id, **BOT},
-                   {"intentId": intent_id, "maxResults": 1000})
+    backend.expect(
+        "list_slots",
+        {"slotSummaries": [], "intentId": intent_id, **BOT},
+        {"intentId": intent_id, "maxResults": 1000},
+    )
     prompt = {"plainTextMessage": {"value": "휴대폰 번호를 알려 주세요."}}
-    elicitation = {"slotConstraint": "Required", "promptSpecification": {
-        "messageGroups": [{"message": prompt}], "maxRetries": 2}}
-    backend.expect("create_slot", {"slotId": slot_id, "slotName": "phone", "intentId": intent_id,
-                                   **BOT},
-                   {"intentId": intent_id, "slotName": "phone", "slotTypeId": "AMAZON.PhoneNumber",
-                    "valueElicitationSetting": elicitation})
-    backend.expect("update_intent", _intent_response(intent_id, "bill_payment"),
-                   {"intentId": intent_id, **body,
-                    "slotPriorities": [{"priority": 1, "slotId": slot_id}]})
+    elicitation = {
+        "slotConstraint": "Required",
+        "promptSpecification": {"messageGroups": [{"message": prompt}], "maxRetries": 2},
+    }
+    backend.expect(
+        "create_slot",
+        {"slotId": slot_id, "slotName": "phone", "intentId": intent_id, **BOT},
+        {
+            "intentId": intent_id,
+            "slotName": "phone",
+            "slotTypeId": "AMAZON.PhoneNumber",
+            "valueElicitationSetting": elicitation,
+        },
+    )
+    backend.expect(
+        "update_intent",
+        _intent_response(intent_id, "bill_payment"),
+        {"intentId": intent_id, **body, "slotPriorities": [{"priority": 1, "slotId": slot_id}]},
+    )
     assert backend.api.create_intent(SCENARIO) == intent_id
     assert backend.api.list_slots(intent_id) == {}
     assert backend.api.create_slot(intent_id, SCENARIO.slots[0]) == slot_id
@@ -125,8 +162,9 @@ def test_a_failed_build_is_permanent_with_lex_reasons(backend) -> None:
         backend.api.fail_next_build = [reason]
     backend.expect("build_bot_locale", {"botLocaleStatus": "Building", **BOT}, {})
     backend.expect("describe_bot_locale", {"botLocaleStatus": "Building", **BOT}, {})
-    backend.expect("describe_bot_locale", {"botLocaleStatus": "Failed", "failureReasons": [reason],
-                                           **BOT}, {})
+    backend.expect(
+        "describe_bot_locale", {"botLocaleStatus": "Failed", "failureReasons": [reason], **BOT}, {}
+    )
     backend.api.build_bot_locale()
     with pytest.raises(IntegrationError) as caught:
         wait_until_built(backend.api, sleep=lambda _s: None)
@@ -144,8 +182,10 @@ def test_a_build_that_never_finishes_is_retryable() -> None:
     assert (caught.value.retryable, caught.value.code) == (True, "BuildTimeout")
 
 
-@pytest.mark.parametrize(("code", "status", "retryable"), [
-    ("ThrottlingException", 429, True), ("AccessDeniedException", 403, False)])
+@pytest.mark.parametrize(
+    ("code", "status", "retryable"),
+    [("ThrottlingException", 429, True), ("AccessDeniedException", 403, False)],
+)
 def test_aws_errors_are_classified(code: str, status: int, retryable: bool) -> None:
     client, stubber = stubbed("lexv2-models")
     client_error(stubber, "build_bot_locale", code, status, BOT)

@@ -28,8 +28,9 @@ def content():
     FaqFactory(status=FaqStatus.DRAFT)  # not published: never pushed
     scenario = ScenarioFactory(code="bill_payment", name="미납 요금 결제")
     ScenarioUtteranceFactory(scenario=scenario, text="미납 요금 낼래요")
-    ScenarioSlotFactory(scenario=scenario, name="phone", prompt="번호를 알려 주세요.",
-                        validator="phone")
+    ScenarioSlotFactory(
+        scenario=scenario, name="phone", prompt="번호를 알려 주세요.", validator="phone"
+    )
     return faq, scenario
 
 
@@ -44,11 +45,16 @@ def test_it_pushes_faqs_and_scenarios_then_builds_and_a_second_run_changes_nothi
     first = lex_sync.lex_sync_intents()
 
     assert (first.status, _counts(first), first.detail) == (
-        SyncStatus.SUCCEEDED, (2, 0, 0, 0), {"build": "Built"})
+        SyncStatus.SUCCEEDED,
+        (2, 0, 0, 0),
+        {"build": "Built"},
+    )
     intents = {i["intentName"]: i for i in twin.intents.values()}
     assert set(intents) == {"FallbackIntent", f"FAQ_{faq.pk}", "bill_payment"}
     assert intents[f"FAQ_{faq.pk}"]["sampleUtterances"] == [
-        {"utterance": "요금 납부일이 언제인가요"}, {"utterance": "납부일 알려줘"}]
+        {"utterance": "요금 납부일이 언제인가요"},
+        {"utterance": "납부일 알려줘"},
+    ]
     slot_id = twin.slots[intents["bill_payment"]["intentId"]]["phone"]
     assert intents["bill_payment"]["slotPriorities"] == [slot_id]
 
@@ -91,9 +97,13 @@ def test_a_failed_build_is_stored_on_the_run_and_not_retried(content):
 def test_access_denied_from_lex_is_surfaced(content, settings, monkeypatch):
     settings.LEX_BOT_ID, settings.LEX_LOCALE_ID = "BOT1234567", "ko_KR"
     client, stubber = stubbed("lexv2-models")
-    client_error(stubber, "list_intents", "AccessDeniedException", 403,
-                 {"botId": "BOT1234567", "botVersion": "DRAFT", "localeId": "ko_KR",
-                  "maxResults": 1000})
+    client_error(
+        stubber,
+        "list_intents",
+        "AccessDeniedException",
+        403,
+        {"botId": "BOT1234567", "botVersion": "DRAFT", "localeId": "ko_KR", "maxResults": 1000},
+    )
     monkeypatch.setattr(lex_sync, "get_lex_models", lambda: AwsLexModels(client))
 
     with stubber:

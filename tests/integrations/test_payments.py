@@ -27,7 +27,9 @@ def test_it_verifies_its_own_links() -> None:
     verified = LocalPayments().verify(link.url)
     assert verified is not None
     assert (verified.amount, verified.reference, verified.expires_at) == (
-        58300, "C1-2026-11-c7", link.expires_at,
+        58300,
+        "C1-2026-11-c7",
+        link.expires_at,
     )
 
 

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _closed(days_ago: int) -> Conversation:
-    conv = ConversationFactory(state=ConversationState.CLOSED,
-                               closed_at=timezone.now() - timedelta(days=days_ago))
+    conv = ConversationFactory(
+        state=ConversationState.CLOSED, closed_at=timezone.now() - timedelta(days=days_ago)
+    )
     MessageFactory(conversation=conv, seq=1)
     MessageFactory(conversation=conv, seq=2)
     return conv
@@ -43,8 +44,9 @@ def test_retention_destroys_expired_conversations_once(settings) -> None:
 
 def test_escalation_starts_one_connect_chat_with_transcript_and_intent(settings) -> None:
     settings.CONNECT_CHAT_CONTACT_FLOW_ID = "flow-1"
-    conv = ConversationFactory(state=ConversationState.QUEUED, last_intent="bill_payment",
-                               queued_at=timezone.now())
+    conv = ConversationFactory(
+        state=ConversationState.QUEUED, last_intent="bill_payment", queued_at=timezone.now()
+    )
     MessageFactory(conversation=conv, seq=1, text="요금 납부하고 싶어요")
     MessageFactory(conversation=conv, seq=2, sender="bot", text="휴대폰 번호를 알려 주세요.")
 
@@ -71,11 +73,16 @@ def test_connect_contact_state_is_mirrored_back(settings) -> None:
     assert connect_chat.connect_contacts_mirror_open() == 1
     conv.refresh_from_db()
     assert (conv.state, conv.assigned_at, conv.agent.connect_user_id) == (
-        ConversationState.ASSIGNED, now, "u-kim-0001")
+        ConversationState.ASSIGNED,
+        now,
+        "u-kim-0001",
+    )
 
     local_connect().end_contact(contact.contact_id, now + timedelta(minutes=5))
     assert connect_chat.conversation_mirror_connect_state(conversation_id=conv.pk) == [
-        "state", "closed_at"]
+        "state",
+        "closed_at",
+    ]
     assert connect_chat.conversation_mirror_connect_state(conversation_id=conv.pk) == []
     conv.refresh_from_db()
     assert conv.state == ConversationState.CLOSED
@@ -108,8 +115,7 @@ def test_the_token_bucket_holds_connect_to_two_requests_a_second() -> None:
 
 def test_the_token_bucket_gives_up_retryably() -> None:
     clock = FakeClock()
-    bucket = TokenBucket("slow", rate=0.01, capacity=1, max_wait=5, clock=clock,
-                         sleep=clock.sleep)
+    bucket = TokenBucket("slow", rate=0.01, capacity=1, max_wait=5, clock=clock, sleep=clock.sleep)
     bucket.acquire()
     with pytest.raises(IntegrationError) as caught:
         bucket.acquire()

@@ -22,20 +22,23 @@ def receiver(monkeypatch):
         got.append(request)
         return httpx.Response(answers.pop(0) if answers else 200, text="ok")
 
-    monkeypatch.setattr(webhooks, "_http_client",
-                        lambda: httpx.Client(transport=httpx.MockTransport(handle)))
+    monkeypatch.setattr(
+        webhooks, "_http_client", lambda: httpx.Client(transport=httpx.MockTransport(handle))
+    )
     monkeypatch.setattr(tasks, "backoff", lambda retries: 0)
     return got, answers
 
 
 @pytest.fixture
 def hook():
-    return Webhook.objects.create(name="CRM", url="https://crm.example/hooks",
-                                  events=["conversation.closed"], secret="s3cret")
+    return Webhook.objects.create(
+        name="CRM", url="https://crm.example/hooks", events=["conversation.closed"], secret="s3cret"
+    )
 
 
-def test_events_are_enqueued_only_after_commit(hook, django_capture_on_commit_callbacks,
-                                               monkeypatch) -> None:
+def test_events_are_enqueued_only_after_commit(
+    hook, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
     sent = []
     monkeypatch.setattr(tasks.webhook_deliver, "delay", sent.append)
     Webhook.objects.create(name="ERP", url="https://erp.example/h", events=["other"])
@@ -49,8 +52,9 @@ def test_events_are_enqueued_only_after_commit(hook, django_capture_on_commit_ca
 
 def test_deliveries_are_signed_and_logged(hook, receiver) -> None:
     got, _answers = receiver
-    delivery = WebhookDelivery.objects.create(webhook=hook, event="conversation.closed",
-                                              payload={"conversation_id": 7, "csat": 5})
+    delivery = WebhookDelivery.objects.create(
+        webhook=hook, event="conversation.closed", payload={"conversation_id": 7, "csat": 5}
+    )
     tasks.webhook_deliver.apply(args=[delivery.pk])
 
     request = got[0]
@@ -60,7 +64,10 @@ def test_deliveries_are_signed_and_logged(hook, receiver) -> None:
     assert json.loads(request.content)["data"] == {"conversation_id": 7, "csat": 5}
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.response_status) == (
-        DeliveryStatus.SUCCEEDED, 1, 200)
+        DeliveryStatus.SUCCEEDED,
+        1,
+        200,
+    )
 
     tasks.webhook_deliver.apply(args=[delivery.pk])  # a redelivered task sends nothing
     assert len(got) == 1
@@ -79,7 +86,10 @@ def test_server_errors_are_retried_and_client_errors_are_not(hook, receiver) -> 
     tasks.webhook_deliver.apply(args=[refused.pk], throw=False)
     refused.refresh_from_db()
     assert (refused.status, refused.attempts, refused.response_status) == (
-        DeliveryStatus.FAILED, 1, 410)
+        DeliveryStatus.FAILED,
+        1,
+        410,
+    )
     assert len(got) == 3
 
 
@@ -92,9 +102,14 @@ def test_signatures_expire() -> None:
 
 def test_notifications_are_logged_masked_and_sent_once_per_key() -> None:
     for _ in range(2):
-        tasks.notification_send.apply(kwargs={
-            "channel": "sms", "recipient": "010-1234-5678", "text": "결제 링크입니다.",
-            "key": "payment-link-7"})
+        tasks.notification_send.apply(
+            kwargs={
+                "channel": "sms",
+                "recipient": "010-1234-5678",
+                "text": "결제 링크입니다.",
+                "key": "payment-link-7",
+            }
+        )
     log = NotificationLog.objects.get()
     assert log.status == DeliveryStatus.SUCCEEDED and log.provider_message_id
     assert "1234-5678" not in log.recipient
@@ -107,10 +122,12 @@ def test_notifications_go_out_after_commit(
     django_capture_on_commit_callbacks, mailoutbox, monkeypatch
 ) -> None:
     # Run the task where .delay() would enqueue it (with REDIS_URL set CI has a real broker).
-    monkeypatch.setattr(tasks.notification_send, "delay",
-                        lambda **kw: tasks.notification_send.apply(kwargs=kw))
+    monkeypatch.setattr(
+        tasks.notification_send, "delay", lambda **kw: tasks.notification_send.apply(kwargs=kw)
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        notifications.notification_enqueue(channel="email", recipient="kim@example.com",
-                                           subject="상담 내역", text="감사합니다.")
+        notifications.notification_enqueue(
+            channel="email", recipient="kim@example.com", subject="상담 내역", text="감사합니다."
+        )
     assert [m.subject for m in mailoutbox] == ["상담 내역"]
     assert NotificationLog.objects.get().status == DeliveryStatus.SUCCEEDED

@@ -20,8 +20,10 @@ import pytest
 
 pytestmark = [
     pytest.mark.worker,
-    pytest.mark.skipif(os.environ.get("AICC_WORKER_TESTS") != "1",
-                       reason="set AICC_WORKER_TESTS=1 (needs Redis on 127.0.0.1:6379)"),
+    pytest.mark.skipif(
+        os.environ.get("AICC_WORKER_TESTS") != "1",
+        reason="set AICC_WORKER_TESTS=1 (needs Redis on 127.0.0.1:6379)",
+    ),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,22 +37,50 @@ def worker_env(tmp_path_factory) -> dict[str, str]:
 
     redis.Redis.from_url(BROKER).flushdb()
     db = tmp_path_factory.mktemp("worker") / "db.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "REDIS_URL": BROKER,
-           "CELERY_BROKER_URL": BROKER, "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-           "CELERY_UNACKED_RESTORE_THROTTLE": "1",
-           "DJANGO_SETTINGS_MODULE": "aicc.settings", "AICC_DB_FILE": str(db)}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
-                   env=env, check=True, timeout=300)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "REDIS_URL": BROKER,
+        "CELERY_BROKER_URL": BROKER,
+        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+        "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+        "DJANGO_SETTINGS_MODULE": "aicc.settings",
+        "AICC_DB_FILE": str(db),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=300,
+    )
     return env
 
 
 def _start_worker(env: dict[str, str], name: str) -> subprocess.Popen:
     celery = str(Path(sys.executable).parent / "celery")
     return subprocess.Popen(
-        [celery, "-A", "aicc", "worker", "-P", "solo", "-Q", "default,realtime,sync,reports",
-         "-n", f"{name}@%h", "-l", "info", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            celery,
+            "-A",
+            "aicc",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            "default,realtime,sync,reports",
+            "-n",
+            f"{name}@%h",
+            "-l",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -118,7 +148,9 @@ def test_it_redelivers_a_task_killed_mid_flight_and_applies_it_once(worker_env, 
 
     worker.append(_start_worker(worker_env, "w2"))
     # Redis hands the unacked task out again once the visibility timeout has passed.
-    row = _wait_for(lambda: (r := _receipt(worker_env, key)) and r["completed_at"] and r,
-                    VISIBILITY_TIMEOUT + 60)
+    row = _wait_for(
+        lambda: (r := _receipt(worker_env, key)) and r["completed_at"] and r,
+        VISIBILITY_TIMEOUT + 60,
+    )
     assert row["deliveries"] >= 2
     assert row["effects"] == 1

@@ -23,16 +23,24 @@ T0 = datetime(2026, 3, 2, 10, 7, tzinfo=UTC)
 
 def _rule(**overrides) -> AlertRule:
     values = {
-        "name": "대기 고객 많음", "metric": AlertMetric.CONTACTS_IN_QUEUE, "threshold": 2,
-        "window_minutes": 15, "channel": "email", "recipients": "lead@example.com",
+        "name": "대기 고객 많음",
+        "metric": AlertMetric.CONTACTS_IN_QUEUE,
+        "threshold": 2,
+        "window_minutes": 15,
+        "channel": "email",
+        "recipients": "lead@example.com",
     }
     return AlertRule.objects.create(**{**values, **overrides})
 
 
 def _waiting(n: int, queue=None, since: datetime = T0) -> None:
     for _ in range(n):
-        ConversationFactory(state=ConversationState.QUEUED, queue=queue,
-                            started_at=since - timedelta(minutes=5), queued_at=since)
+        ConversationFactory(
+            state=ConversationState.QUEUED,
+            queue=queue,
+            started_at=since - timedelta(minutes=5),
+            queued_at=since,
+        )
 
 
 def _evaluate(now: datetime, django_capture_on_commit_callbacks) -> list[alerts.Evaluation]:
@@ -52,9 +60,12 @@ def test_it_fires_once_per_window_and_again_in_the_next(django_capture_on_commit
     assert [r.fired for r in (*first, *again, *later, *next_window)] == [True, False, False, True]
     logs = list(AlertLog.objects.order_by("window_start"))
     assert [log.window_start for log in logs] == [
-        datetime(2026, 3, 2, 10, 0, tzinfo=UTC), datetime(2026, 3, 2, 10, 15, tzinfo=UTC)]
-    assert all((log.rule, log.value, log.threshold, log.status) == (rule, 3.0, 2.0, "sent")
-               for log in logs)
+        datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+        datetime(2026, 3, 2, 10, 15, tzinfo=UTC),
+    ]
+    assert all(
+        (log.rule, log.value, log.threshold, log.status) == (rule, 3.0, 2.0, "sent") for log in logs
+    )
     assert len(mail.outbox) == 2
 
 
@@ -62,8 +73,15 @@ def test_the_database_refuses_a_second_firing_in_the_same_window():
     # What protects two workers evaluating the same minute: the unique constraint itself.
     rule = _rule()
     window = rule.window_start(T0)
-    AlertLog.objects.create(rule=rule, metric=rule.metric, value=3, threshold=2,
-                            comparison="above", window_start=window, channel="email")
+    AlertLog.objects.create(
+        rule=rule,
+        metric=rule.metric,
+        value=3,
+        threshold=2,
+        comparison="above",
+        window_start=window,
+        channel="email",
+    )
     assert alerts._claim(rule, 4.0, T0 + timedelta(minutes=2)) is None
     assert AlertLog.objects.count() == 1
 
@@ -95,8 +113,13 @@ def test_it_emails_the_recipients_with_the_figures(django_capture_on_commit_call
 def test_it_texts_through_the_local_sms_twin(django_capture_on_commit_callbacks):
     outbox = local_notifier().sms_outbox
     outbox.clear()
-    _rule(channel="sms", recipients="010-1234-5678", metric=AlertMetric.AGENTS_AVAILABLE,
-          comparison="below", threshold=1)
+    _rule(
+        channel="sms",
+        recipients="010-1234-5678",
+        metric=AlertMetric.AGENTS_AVAILABLE,
+        comparison="below",
+        threshold=1,
+    )
 
     _evaluate(T0, django_capture_on_commit_callbacks)
 
@@ -109,8 +132,13 @@ def test_it_texts_through_the_local_sms_twin(django_capture_on_commit_callbacks)
 def test_a_resent_alert_does_not_text_twice(django_capture_on_commit_callbacks):
     outbox = local_notifier().sms_outbox
     outbox.clear()
-    _rule(channel="sms", recipients="010-1234-5678", metric=AlertMetric.AGENTS_AVAILABLE,
-          comparison="below", threshold=1)
+    _rule(
+        channel="sms",
+        recipients="010-1234-5678",
+        metric=AlertMetric.AGENTS_AVAILABLE,
+        comparison="below",
+        threshold=1,
+    )
     _evaluate(T0, django_capture_on_commit_callbacks)
     log = AlertLog.objects.get()
     AlertLog.objects.filter(pk=log.pk).update(status=AlertStatus.PENDING)  # a redelivered task
@@ -140,12 +168,19 @@ def test_oldest_wait_is_measured_in_seconds():
 def test_abandonment_is_a_percentage_of_queued_conversations_in_the_window():
     rule = _rule(metric=AlertMetric.ABANDONMENT_RATE, threshold=20)
     start = T0 - timedelta(minutes=5)
-    for state in (ConversationState.ABANDONED, ConversationState.ASSIGNED,
-                  ConversationState.ASSIGNED, ConversationState.ASSIGNED):
+    for state in (
+        ConversationState.ABANDONED,
+        ConversationState.ASSIGNED,
+        ConversationState.ASSIGNED,
+        ConversationState.ASSIGNED,
+    ):
         ConversationFactory(state=state, started_at=start, queued_at=start)
     # Outside the 15-minute window: not counted.
-    ConversationFactory(state=ConversationState.ABANDONED, started_at=T0 - timedelta(hours=1),
-                        queued_at=T0 - timedelta(hours=1))
+    ConversationFactory(
+        state=ConversationState.ABANDONED,
+        started_at=T0 - timedelta(hours=1),
+        queued_at=T0 - timedelta(hours=1),
+    )
 
     assert alerts.alert_metric_value(rule=rule, now=T0) == 25.0
 
@@ -187,8 +222,15 @@ def test_the_task_evaluates_every_active_rule(django_capture_on_commit_callbacks
 
 
 def test_rule_validation_names_the_bad_field(queues):
-    rule = AlertRule(name="x", metric=AlertMetric.FALLBACK_RATE, threshold=150, window_minutes=5,
-                     channel="email", recipients="not-an-email", queue=queues["general"])
+    rule = AlertRule(
+        name="x",
+        metric=AlertMetric.FALLBACK_RATE,
+        threshold=150,
+        window_minutes=5,
+        channel="email",
+        recipients="not-an-email",
+        queue=queues["general"],
+    )
 
     with pytest.raises(ValidationError) as exc:
         rule.full_clean()
@@ -197,11 +239,19 @@ def test_rule_validation_names_the_bad_field(queues):
 
 
 def test_supervisors_manage_rules_in_admin(client_as_supervisor):
-    response = client_as_supervisor.post(reverse("admin:monitoring_alertrule_add"), {
-        "name": "SLA 저하", "metric": "SERVICE_LEVEL", "comparison": "below", "threshold": "80",
-        "window_minutes": "30", "channel": "email", "recipients": "lead@example.com",
-        "is_active": "on",
-    })
+    response = client_as_supervisor.post(
+        reverse("admin:monitoring_alertrule_add"),
+        {
+            "name": "SLA 저하",
+            "metric": "SERVICE_LEVEL",
+            "comparison": "below",
+            "threshold": "80",
+            "window_minutes": "30",
+            "channel": "email",
+            "recipients": "lead@example.com",
+            "is_active": "on",
+        },
+    )
 
     assert response.status_code == 302
     assert AlertRule.objects.get().threshold == 80
@@ -209,11 +259,19 @@ def test_supervisors_manage_rules_in_admin(client_as_supervisor):
 
 def test_alert_log_admin_is_read_only(client_as_supervisor):
     rule = _rule()
-    log = AlertLog.objects.create(rule=rule, metric=rule.metric, value=3, threshold=2,
-                                  comparison="above", window_start=T0, channel="email")
+    log = AlertLog.objects.create(
+        rule=rule,
+        metric=rule.metric,
+        value=3,
+        threshold=2,
+        comparison="above",
+        window_start=T0,
+        channel="email",
+    )
 
-    assert client_as_supervisor.get(reverse("admin:monitoring_alertlog_changelist")).status_code \
-        == 200
+    assert (
+        client_as_supervisor.get(reverse("admin:monitoring_alertlog_changelist")).status_code == 200
+    )
     assert client_as_supervisor.get(reverse("admin:monitoring_alertlog_add")).status_code == 403
     page = client_as_supervisor.get(reverse("admin:monitoring_alertlog_change", args=[log.pk]))
     assert page.status_code == 200

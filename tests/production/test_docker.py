@@ -38,8 +38,9 @@ def test_the_image_runs_as_a_non_root_user() -> None:
 def test_the_image_collects_static_files_and_checks_the_health_endpoint() -> None:
     instructions = _instructions()
     assert any(op == "RUN" and "collectstatic" in arg for op, arg in instructions)
-    assert any(op == "ENV" and "CompressedManifestStaticFilesStorage" in arg
-               for op, arg in instructions)
+    assert any(
+        op == "ENV" and "CompressedManifestStaticFilesStorage" in arg for op, arg in instructions
+    )
     healthcheck = next(arg for op, arg in instructions if op == "HEALTHCHECK")
     assert "healthcheck.py" in healthcheck
     assert "/api/monitoring/health" in (DOCKER / "healthcheck.py").read_text()
@@ -48,8 +49,7 @@ def test_the_image_collects_static_files_and_checks_the_health_endpoint() -> Non
 def test_compose_starts_the_whole_topology() -> None:
     compose = yaml.safe_load((DOCKER / "compose.yaml").read_text())
     services = compose["services"]
-    assert {"postgres", "redis", "web", "ws", "proxy", "worker", "beat", "migrate"} <= set(
-        services)
+    assert {"postgres", "redis", "web", "ws", "proxy", "worker", "beat", "migrate"} <= set(services)
     assert services["web"]["command"] == ["web"]
     assert services["ws"]["command"] == ["ws"]
     assert services["migrate"]["restart"] == "no"
@@ -74,8 +74,9 @@ def test_every_nginx_location_passes_the_forwarding_headers_itself() -> None:
     assert set(locations) == {"/ws/", "/"}
     for path, block in locations.items():
         headers = re.findall(r"proxy_set_header\s+(\S+)", block)
-        assert {"Host", "X-Forwarded-For", "X-Forwarded-Proto", "X-Request-ID"} <= set(
-            headers), path
+        assert {"Host", "X-Forwarded-For", "X-Forwarded-Proto", "X-Request-ID"} <= set(headers), (
+            path
+        )
 
 
 def test_nginx_stamps_http_requests_for_the_queue_deadline() -> None:
@@ -92,7 +93,9 @@ def test_the_servers_the_entrypoint_runs_are_installed() -> None:
 
 def test_the_entrypoint_refuses_the_sample_secret() -> None:
     result = subprocess.run(
-        ["sh", str(DOCKER / "entrypoint.sh"), "true"], capture_output=True, text=True,
+        ["sh", str(DOCKER / "entrypoint.sh"), "true"],
+        capture_output=True,
+        text=True,
         env={"PATH": "/usr/bin:/bin", "DJANGO_SECRET_KEY": "replace-me-with-a-real-one"},
     )
     assert result.returncode == 64

@@ -41,7 +41,8 @@ def test_each_record_is_one_json_object_with_pii_masked(log_lines) -> None:
     with log_context(request_id="req-1"):
         bind_conversation(42)
         logging.getLogger("apps.chat").warning(
-            "고객 연락처 %s, 메일 %s", "010-1234-5678", "hong@example.com", extra={"seq": 3})
+            "고객 연락처 %s, 메일 %s", "010-1234-5678", "hong@example.com", extra={"seq": 3}
+        )
 
     [line] = log_lines()
     assert line["level"] == "WARNING"

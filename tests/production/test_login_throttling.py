@@ -12,8 +12,10 @@ PASSWORD = "pw-for-tests-1"
 
 
 def _fail(client: Client, url: str, username: str, times: int) -> list[int]:
-    return [client.post(url, {"username": username, "password": "wrong"}).status_code
-            for _ in range(times)]
+    return [
+        client.post(url, {"username": username, "password": "wrong"}).status_code
+        for _ in range(times)
+    ]
 
 
 @pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
@@ -48,8 +50,10 @@ def test_a_successful_login_resets_the_count(settings) -> None:
     UserFactory(username="desk1", roles=["agent"])
     client = Client()
     _fail(client, "/accounts/login/", "desk1", 2)
-    assert client.post("/accounts/login/",
-                       {"username": "desk1", "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/accounts/login/", {"username": "desk1", "password": PASSWORD}).status_code
+        == 302
+    )
     client.logout()
 
     assert _fail(client, "/accounts/login/", "desk1", 2) == [200, 200]

@@ -49,8 +49,9 @@ def test_https_deployments_send_hsts_and_secure_cookies(settings) -> None:
     UserFactory(username="desk1", roles=["agent"])
     client = Client()
 
-    response = client.post("/accounts/login/", {"username": "desk1", "password": "pw-for-tests-1"},
-                           secure=True)
+    response = client.post(
+        "/accounts/login/", {"username": "desk1", "password": "pw-for-tests-1"}, secure=True
+    )
 
     assert response.status_code == 302
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
@@ -65,8 +66,14 @@ def test_aicc_https_turns_on_every_transport_setting() -> None:
         "s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER)"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "aicc.settings", "AICC_HTTPS": "true"}
-    out = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code],
-                         cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.split()[:4] == ["True", "True", "True", "31536000"]
     assert "HTTP_X_FORWARDED_PROTO" in out
 

@@ -50,19 +50,42 @@ def kpi_day(db):
     c1 = conv("u1", closed, kst(9), closed_at=kst(9, 5))
     c2 = conv("u2", closed, kst(10), closed_at=kst(10, 2))
     c3 = conv(
-        "u2", closed, kst(11), queue=qa, agent=a1, queued_at=kst(11, 1),
-        assigned_at=kst(11, 1, 30), first_agent_reply_at=kst(11, 1, 40),
-        closed_at=kst(11, 11, 30), wrapup_seconds=60, csat_score=5,
+        "u2",
+        closed,
+        kst(11),
+        queue=qa,
+        agent=a1,
+        queued_at=kst(11, 1),
+        assigned_at=kst(11, 1, 30),
+        first_agent_reply_at=kst(11, 1, 40),
+        closed_at=kst(11, 11, 30),
+        wrapup_seconds=60,
+        csat_score=5,
     )
     c4 = conv(
-        "u4", closed, kst(11, 5), queue=qa, agent=a1, queued_at=kst(11, 5),
-        assigned_at=kst(11, 7), first_agent_reply_at=kst(11, 7, 30), closed_at=kst(11, 17),
+        "u4",
+        closed,
+        kst(11, 5),
+        queue=qa,
+        agent=a1,
+        queued_at=kst(11, 5),
+        assigned_at=kst(11, 7),
+        first_agent_reply_at=kst(11, 7, 30),
+        closed_at=kst(11, 17),
         csat_score=3,
     )
     c5 = conv(
-        "u5", closed, kst(13), queue=qb, agent=a2, queued_at=kst(13),
-        assigned_at=kst(13, 0, 20), first_agent_reply_at=kst(13, 0, 40),
-        closed_at=kst(13, 5, 20), wrapup_seconds=30, csat_score=4,
+        "u5",
+        closed,
+        kst(13),
+        queue=qb,
+        agent=a2,
+        queued_at=kst(13),
+        assigned_at=kst(13, 0, 20),
+        first_agent_reply_at=kst(13, 0, 40),
+        closed_at=kst(13, 5, 20),
+        wrapup_seconds=30,
+        csat_score=4,
     )
     c6 = conv("u6", abandoned, kst(14), queue=qa, queued_at=kst(14), abandoned_at=kst(14, 2))
     c7 = conv("u7", abandoned, kst(15), queue=qb, queued_at=kst(15), abandoned_at=kst(15, 0, 30))
@@ -84,6 +107,10 @@ def kpi_day(db):
     state(a2, AgentState.BUSY, kst(13), kst(13, 30))
     state(a2, AgentState.AWAY, kst(13, 30), kst(14))
     return SimpleNamespace(
-        key=key, qa=qa, qb=qb, a1=a1, a2=a2,
+        key=key,
+        qa=qa,
+        qb=qb,
+        a1=a1,
+        a2=a2,
         convs=[c1, c2, c3, c4, c5, c6, c7, c8, c9],
     )

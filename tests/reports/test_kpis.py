@@ -48,7 +48,10 @@ def test_it_groups_kpis_by_agent_with_occupancy(kpi_day):
 
     a1, a2 = rows[kpi_day.a1.pk], rows[kpi_day.a2.pk]
     assert (a1.conversations, a1.asa_seconds, a1.service_level, a1.aht_seconds) == (
-        2, 75.0, 0.5, 630.0,
+        2,
+        75.0,
+        0.5,
+        630.0,
     )
     assert (a1.qa_score, a1.occupancy) == (85.0, 0.1722)  # 930 / 5,400
     assert (a2.conversations, a2.asa_seconds, a2.aht_seconds) == (1, 20.0, 330.0)

@@ -57,10 +57,21 @@ def test_faq_effectiveness_csv_counts_hits_votes_and_fallbacks(kpi_day):
     faq = FaqFactory(question="요금 조회")
     conv = kpi_day.convs[0]
     for seq, helpful in [(1, True), (2, True), (3, False), (4, None)]:
-        MessageFactory(conversation=conv, seq=seq, sender=MessageSender.BOT, faq=faq,
-                       helpful=helpful, created_at=kst(9, 1))
-    MessageFactory(conversation=conv, seq=5, sender=MessageSender.BOT, next_action="FALLBACK",
-                   created_at=kst(9, 2))
+        MessageFactory(
+            conversation=conv,
+            seq=seq,
+            sender=MessageSender.BOT,
+            faq=faq,
+            helpful=helpful,
+            created_at=kst(9, 1),
+        )
+    MessageFactory(
+        conversation=conv,
+        seq=5,
+        sender=MessageSender.BOT,
+        next_action="FALLBACK",
+        created_at=kst(9, 2),
+    )
     definition = ReportDefinitionFactory(kind="faq_effectiveness", file_format="csv")
 
     run = ReportRun.objects.get(pk=run_definition(definition.pk, "2026-03-02"))
@@ -105,7 +116,10 @@ def test_a_scheduled_run_stores_a_file_and_mails_it_once(kpi_day, mailoutbox):
 def _left_running(definition: ReportDefinition, started_at) -> ReportRun:
     """A run a worker claimed and then died in (killed at the time limit, OOM, deploy)."""
     return ReportRun.objects.create(
-        definition=definition, period_start=DAY, period_end=DAY, status=RunStatus.RUNNING,
+        definition=definition,
+        period_start=DAY,
+        period_end=DAY,
+        status=RunStatus.RUNNING,
         started_at=started_at,
     )
 
@@ -165,8 +179,14 @@ def test_run_report_command_names_unknown_reports_and_bad_dates(db):
 
 def _admin_post(client, url: str, **data: str):
     payload = {
-        "name": "weekly-kpi", "title": "주간 KPI", "kind": "daily_kpi", "file_format": "xlsx",
-        "recipients": "boss@example.com", "params": "{}", "is_active": "on", **data,
+        "name": "weekly-kpi",
+        "title": "주간 KPI",
+        "kind": "daily_kpi",
+        "file_format": "xlsx",
+        "recipients": "boss@example.com",
+        "params": "{}",
+        "is_active": "on",
+        **data,
     }
     return client.post(url, payload)
 

@@ -42,13 +42,23 @@ def _add_busy_day_after(kpi_day) -> None:
     keep both unclipped for the two-day figure to match.
     """
     ConversationFactory(
-        channel_key=kpi_day.key, user_id="u10", state=ConversationState.CLOSED,
-        started_at=kst(10, day=3), queue=kpi_day.qa, agent=kpi_day.a1, queued_at=kst(10, day=3),
-        assigned_at=kst(10, 0, 10, day=3), first_agent_reply_at=kst(10, 1, day=3),
-        closed_at=kst(12, day=3), wrapup_seconds=45, csat_score=2,
+        channel_key=kpi_day.key,
+        user_id="u10",
+        state=ConversationState.CLOSED,
+        started_at=kst(10, day=3),
+        queue=kpi_day.qa,
+        agent=kpi_day.a1,
+        queued_at=kst(10, day=3),
+        assigned_at=kst(10, 0, 10, day=3),
+        first_agent_reply_at=kst(10, 1, day=3),
+        closed_at=kst(12, day=3),
+        wrapup_seconds=45,
+        csat_score=2,
     )
     AgentStateChange.objects.create(
-        agent=kpi_day.a1, state=AgentState.BUSY, started_at=kst(10, day=3),
+        agent=kpi_day.a1,
+        state=AgentState.BUSY,
+        started_at=kst(10, day=3),
         ended_at=kst(11, day=3),
     )
 
@@ -84,8 +94,9 @@ def test_rolled_up_periods_do_not_scan_conversations(kpi_day):
         rollups.compute_grouped(DAY, NEXT, "day")
 
     # Only the QA query joins conversations (evaluations are few and arrive late).
-    from_conversations = [q["sql"] for q in ctx.captured_queries
-                          if 'FROM "chat_conversation"' in q["sql"]]
+    from_conversations = [
+        q["sql"] for q in ctx.captured_queries if 'FROM "chat_conversation"' in q["sql"]
+    ]
     assert from_conversations == []
 
 
@@ -138,8 +149,9 @@ def test_nightly_refresh_recomputes_days_whose_fcr_can_still_change(db):
     today = date(2026, 3, 20)
     ended = {d: kpis.day_bounds(d, d)[1] for d in kpis.days_between(date(2026, 3, 1), today)}
     # Rolled up long after the FCR window closed: final, left alone.
-    KpiRollupDay.objects.create(day=date(2026, 3, 11), computed_at=ended[date(2026, 3, 11)]
-                                + timedelta(days=9))
+    KpiRollupDay.objects.create(
+        day=date(2026, 3, 11), computed_at=ended[date(2026, 3, 11)] + timedelta(days=9)
+    )
     # Rolled up the night after: a repeat contact may still arrive, recompute.
     KpiRollupDay.objects.create(day=date(2026, 3, 12), computed_at=ended[date(2026, 3, 12)])
 
@@ -159,9 +171,7 @@ def test_rollup_task_recomputes_a_given_range(kpi_day):
 
 
 def test_rollup_task_without_range_does_the_due_days(db, monkeypatch):
-    monkeypatch.setattr(
-        "apps.reports.tasks.timezone.localdate", lambda: date(2026, 3, 20)
-    )
+    monkeypatch.setattr("apps.reports.tasks.timezone.localdate", lambda: date(2026, 3, 20))
 
     done = rollup_kpis.delay().get()
 
@@ -173,7 +183,8 @@ def test_rollup_schedules_exist_in_beat(db):
     tasks = PeriodicTask.objects.filter(task="reports.rollup_kpis")
 
     assert {(t.crontab.minute, t.crontab.hour, t.kwargs) for t in tasks} == {
-        ("5", "*", "{}"), ("10", "3", '{"refresh": true}'),
+        ("5", "*", "{}"),
+        ("10", "3", '{"refresh": true}'),
     }
 
 

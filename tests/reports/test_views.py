@@ -94,9 +94,10 @@ def test_export_runs_as_a_task_and_is_audited_and_downloadable_by_its_requester(
     assert sorted(line.split(",")[3] for line in body[1:]) == ["u2", "u4", "u6"]
     other = other_supervisor
     client_as_supervisor.force_login(other)
-    assert client_as_supervisor.get(
-        reverse("reports:export_download", args=[export.pk])
-    ).status_code == 404
+    assert (
+        client_as_supervisor.get(reverse("reports:export_download", args=[export.pk])).status_code
+        == 404
+    )
 
 
 def test_the_export_task_is_queued_not_run_inline(
@@ -111,8 +112,17 @@ def test_the_export_task_is_queued_not_run_inline(
     assert export.status == RunStatus.PENDING
 
 
-@pytest.mark.parametrize("group, value", [("", None), ("day", date(2026, 3, 2)), ("agent", None),
-                                          ("agent", 7), ("team", 3), ("queue", None)])
+@pytest.mark.parametrize(
+    "group, value",
+    [
+        ("", None),
+        ("day", date(2026, 3, 2)),
+        ("agent", None),
+        ("agent", 7),
+        ("team", 3),
+        ("queue", None),
+    ],
+)
 def test_batched_drilldown_links_equal_one_link_per_figure(group, value):
     from apps.reports import drilldown
 

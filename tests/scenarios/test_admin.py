@@ -13,8 +13,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _slot(name: str, validator: str = "text", choices: str = "", pattern: str = "") -> dict:
-    return {"order": 0, "name": name, "prompt": "알려 주세요.", "retry_prompt": "",
-            "validator": validator, "choices": choices, "pattern": pattern, "max_attempts": 3}
+    return {
+        "order": 0,
+        "name": name,
+        "prompt": "알려 주세요.",
+        "retry_prompt": "",
+        "validator": validator,
+        "choices": choices,
+        "pattern": pattern,
+        "max_attempts": 3,
+    }
 
 
 def _inline(prefix: str, rows: list[dict]) -> dict[str, object]:
@@ -24,17 +32,33 @@ def _inline(prefix: str, rows: list[dict]) -> dict[str, object]:
     return data
 
 
-def _post(client: Client, *, code: str = "change_plan", is_active: bool = True,
-          utterances: tuple[str, ...] = ("요금제 바꾸고 싶어요",),
-          slots: tuple[dict, ...] = (), steps: tuple[str, ...] = (), confirm: str = ""):
-    data: dict[str, object] = {"code": code, "name": "요금제 변경", "description": "",
-                               "confirm_template": confirm}
+def _post(
+    client: Client,
+    *,
+    code: str = "change_plan",
+    is_active: bool = True,
+    utterances: tuple[str, ...] = ("요금제 바꾸고 싶어요",),
+    slots: tuple[dict, ...] = (),
+    steps: tuple[str, ...] = (),
+    confirm: str = "",
+):
+    data: dict[str, object] = {
+        "code": code,
+        "name": "요금제 변경",
+        "description": "",
+        "confirm_template": confirm,
+    }
     if is_active:
         data["is_active"] = "on"
     data |= _inline("utterances", [{"text": t} for t in utterances])
     data |= _inline("slots", list(slots))
-    data |= _inline("steps", [{"order": i, "action": "reply", "template": t, "params": "{}"}
-                              for i, t in enumerate(steps)])
+    data |= _inline(
+        "steps",
+        [
+            {"order": i, "action": "reply", "template": t, "params": "{}"}
+            for i, t in enumerate(steps)
+        ],
+    )
     return client.post(reverse("admin:scenarios_scenario_add"), data)
 
 
@@ -80,11 +104,14 @@ def test_it_needs_two_choices_for_a_choice_slot(client_as_supervisor) -> None:
     assert "선택지가 두 개 이상" in _errors(response)
 
 
-@pytest.mark.parametrize(("pattern", "message"), [
-    ("(", "정규식을 해석할 수 없습니다"),
-    ("", "정규식을 입력해야"),
-    ("(a+)+", "중첩 반복"),
-])
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("(", "정규식을 해석할 수 없습니다"),
+        ("", "정규식을 입력해야"),
+        ("(a+)+", "중첩 반복"),
+    ],
+)
 def test_it_needs_a_usable_pattern_for_a_regex_slot(client_as_supervisor, pattern, message):
     response = _post(client_as_supervisor, slots=(_slot("code", "regex", pattern=pattern),))
 
@@ -93,7 +120,9 @@ def test_it_needs_a_usable_pattern_for_a_regex_slot(client_as_supervisor, patter
 
 def test_it_refuses_templates_with_unknown_variables(client_as_supervisor) -> None:
     response = _post(
-        client_as_supervisor, slots=(_slot("plan"),), steps=("{plan} 변경, 배송 {tracking}",),
+        client_as_supervisor,
+        slots=(_slot("plan"),),
+        steps=("{plan} 변경, 배송 {tracking}",),
         confirm="{plna}로 바꿀까요?",
     )
 
@@ -104,8 +133,9 @@ def test_it_refuses_templates_with_unknown_variables(client_as_supervisor) -> No
 
 
 def test_it_does_not_count_a_deleted_slot_as_a_template_variable(client_as_supervisor) -> None:
-    response = _post(client_as_supervisor, slots=(_slot("plan") | {"DELETE": "on"},),
-                     steps=("{plan}",))
+    response = _post(
+        client_as_supervisor, slots=(_slot("plan") | {"DELETE": "on"},), steps=("{plan}",)
+    )
 
     assert "알 수 없는 변수 {plan}" in _errors(response)
 
@@ -136,8 +166,13 @@ def test_it_reverts_a_scenario_from_its_history(client_as_supervisor) -> None:
     scenario.save()
 
     url = reverse("admin:scenarios_scenario_simple_history", args=[scenario.pk, first.history_id])
-    data = {"code": first.code, "name": first.name, "description": "", "is_active": "on",
-            "confirm_template": scenario.confirm_template}
+    data = {
+        "code": first.code,
+        "name": first.name,
+        "description": "",
+        "is_active": "on",
+        "confirm_template": scenario.confirm_template,
+    }
     response = client_as_supervisor.post(url, data)
 
     assert response.status_code == 302

@@ -23,9 +23,18 @@ pytestmark = pytest.mark.django_db
 
 SEED = [
     {
-        "crm_id": "C900", "name": "김민지", "phone": "010-2345-6781",
-        "orders": [{"order_no": "ORD-20261124-0003", "status": "배송중", "carrier": "CJ대한통운",
-                    "tracking_no": "560123456781", "eta": "2026-11-27"}],
+        "crm_id": "C900",
+        "name": "김민지",
+        "phone": "010-2345-6781",
+        "orders": [
+            {
+                "order_no": "ORD-20261124-0003",
+                "status": "배송중",
+                "carrier": "CJ대한통운",
+                "tracking_no": "560123456781",
+                "eta": "2026-11-27",
+            }
+        ],
         "bills": [
             {"month": "2026-10", "amount": 55000, "due_date": "2026-10-25", "paid": True},
             {"month": "2026-11", "amount": 58300, "due_date": "2026-11-25", "paid": False},
@@ -37,7 +46,9 @@ PHONE = "010-2345-6781"
 
 def _context(crm: object | None = None, crm_id: str | None = None) -> ScenarioContext:
     return ScenarioContext(
-        customer_crm_id=crm_id, conversation_id=7, crm=crm or LocalCrm(SEED),
+        customer_crm_id=crm_id,
+        conversation_id=7,
+        crm=crm or LocalCrm(SEED),
         payments=LocalPayments(),
     )
 
@@ -50,24 +61,37 @@ def _say(state: dict, text: str, context: ScenarioContext) -> Turn:
 def _order_status(max_attempts: int = 3) -> Scenario:
     scenario = ScenarioFactory(code="order_status", name="배송 조회")
     ScenarioSlotFactory(
-        scenario=scenario, name="order_no", validator="order_number", max_attempts=max_attempts,
-        prompt="주문번호를 알려 주세요.", retry_prompt="주문번호 형식이 맞지 않아요.",
+        scenario=scenario,
+        name="order_no",
+        validator="order_number",
+        max_attempts=max_attempts,
+        prompt="주문번호를 알려 주세요.",
+        retry_prompt="주문번호 형식이 맞지 않아요.",
     )
-    ScenarioStepFactory(scenario=scenario, order=1, action="crm_lookup",
-                        params={"lookup": "order"}, template="")
     ScenarioStepFactory(
-        scenario=scenario, order=2, action="reply",
+        scenario=scenario, order=1, action="crm_lookup", params={"lookup": "order"}, template=""
+    )
+    ScenarioStepFactory(
+        scenario=scenario,
+        order=2,
+        action="reply",
         template="주문 {order_no}의 배송 상태는 '{status}'입니다. 택배사는 {carrier}입니다.",
     )
-    ScenarioStepFactory(scenario=scenario, order=3, action="end", template="",
-                        params={"csat": True})
+    ScenarioStepFactory(
+        scenario=scenario, order=3, action="end", template="", params={"csat": True}
+    )
     return scenario
 
 
 def _phone_scenario(code: str, steps: list[dict], confirm: str = "", **slot: object) -> Scenario:
     scenario = ScenarioFactory(code=code, name="요금 조회", confirm_template=confirm)
-    ScenarioSlotFactory(scenario=scenario, order=0, name="phone", validator="phone",
-                        prompt="휴대폰 번호를 알려 주세요.")
+    ScenarioSlotFactory(
+        scenario=scenario,
+        order=0,
+        name="phone",
+        validator="phone",
+        prompt="휴대폰 번호를 알려 주세요.",
+    )
     if slot:
         ScenarioSlotFactory(scenario=scenario, order=1, **slot)
     for order, step in enumerate(steps):
@@ -117,7 +141,8 @@ def test_an_unknown_order_is_reported_and_asked_again() -> None:
 
     assert turn.next_action == "ASK_SLOT" and turn.slot == "order_no"
     assert turn.text.splitlines() == [
-        "주문번호 ORD-20990101-0001(으)로 조회된 주문이 없어요.", "주문번호를 알려 주세요.",
+        "주문번호 ORD-20990101-0001(으)로 조회된 주문이 없어요.",
+        "주문번호를 알려 주세요.",
     ]
     assert state["values"] == {} and state["attempts"] == {"order_no": 1}
 
@@ -139,11 +164,19 @@ def test_it_escalates_after_max_attempts() -> None:
 def test_an_escalate_step_queues_with_its_queue_after_the_replies() -> None:
     scenario = _phone_scenario(
         "cancel_service",
-        [{"action": "reply", "template": "해지 사유 '{reason}'(으)로 접수했어요."},
-         {"action": "escalate", "template": "해지 전담 상담원에게 연결 중입니다.",
-          "params": {"queue": "retention"}},
-         {"action": "reply", "template": "never said"}],
-        name="reason", validator="choice", choices=["요금이 비싸요", "기타"], prompt="이유는요?",
+        [
+            {"action": "reply", "template": "해지 사유 '{reason}'(으)로 접수했어요."},
+            {
+                "action": "escalate",
+                "template": "해지 전담 상담원에게 연결 중입니다.",
+                "params": {"queue": "retention"},
+            },
+            {"action": "reply", "template": "never said"},
+        ],
+        name="reason",
+        validator="choice",
+        choices=["요금이 비싸요", "기타"],
+        prompt="이유는요?",
     )
     state, context = {}, _context()
     scenario_start(scenario=scenario, state=state, context=context)
@@ -156,14 +189,16 @@ def test_an_escalate_step_queues_with_its_queue_after_the_replies() -> None:
     assert turn.next_action == "QUEUED"
     assert (turn.escalate_queue, turn.escalate_reason) == ("retention", "scenario")
     assert turn.text.splitlines() == [
-        "해지 사유 '요금이 비싸요'(으)로 접수했어요.", "해지 전담 상담원에게 연결 중입니다.",
+        "해지 사유 '요금이 비싸요'(으)로 접수했어요.",
+        "해지 전담 상담원에게 연결 중입니다.",
     ]
 
 
 def test_a_scenario_without_slots_escalates_on_start() -> None:
     scenario = ScenarioFactory(name="상담원 연결")
-    ScenarioStepFactory(scenario=scenario, action="escalate", template="",
-                        params={"queue": "general"})
+    ScenarioStepFactory(
+        scenario=scenario, action="escalate", template="", params={"queue": "general"}
+    )
 
     turn = scenario_start(scenario=scenario, state={}, context=_context())
 
@@ -173,8 +208,8 @@ def test_a_scenario_without_slots_escalates_on_start() -> None:
 
 def test_phone_slot_keeps_only_crm_id_and_masked_number_in_state() -> None:
     scenario = _phone_scenario(
-        "password_reset", [{"action": "reply", "template": "{phone} 번호로 링크를 보냈어요."},
-                           {"action": "end"}],
+        "password_reset",
+        [{"action": "reply", "template": "{phone} 번호로 링크를 보냈어요."}, {"action": "end"}],
         confirm="{phone} 번호로 보내 드릴까요?",
     )
     state, context = {}, _context()
@@ -223,10 +258,15 @@ def test_answering_no_to_the_confirmation_restarts_slot_filling() -> None:
 def test_bill_inquiry_maps_the_month_choice_and_formats_the_amount() -> None:
     scenario = _phone_scenario(
         "bill_inquiry",
-        [{"action": "crm_lookup", "params": {"lookup": "bill"}},
-         {"action": "reply", "template": "{month} 청구 금액은 {amount}원, 기한 {due_date}."},
-         {"action": "reply", "template": "금액: {amount} ({paid})"}],
-        name="month", validator="choice", choices=["이번 달", "지난 달"], prompt="어느 달?",
+        [
+            {"action": "crm_lookup", "params": {"lookup": "bill"}},
+            {"action": "reply", "template": "{month} 청구 금액은 {amount}원, 기한 {due_date}."},
+            {"action": "reply", "template": "금액: {amount} ({paid})"},
+        ],
+        name="month",
+        validator="choice",
+        choices=["이번 달", "지난 달"],
+        prompt="어느 달?",
     )
     state, context = {}, _context()
     scenario_start(scenario=scenario, state=state, context=context)
@@ -242,11 +282,13 @@ def test_bill_inquiry_maps_the_month_choice_and_formats_the_amount() -> None:
 def test_bill_payment_sends_a_signed_link_for_the_unpaid_bill() -> None:
     scenario = _phone_scenario(
         "bill_payment",
-        [{"action": "crm_lookup", "params": {"lookup": "bill"}},
-         {"action": "reply", "template": "미납 요금은 {amount}원입니다."},
-         {"action": "payment_link", "params": {"amount_slot": "amount"}},
-         {"action": "reply", "template": "{payment_url}"},
-         {"action": "end", "params": {"csat": True}}],
+        [
+            {"action": "crm_lookup", "params": {"lookup": "bill"}},
+            {"action": "reply", "template": "미납 요금은 {amount}원입니다."},
+            {"action": "payment_link", "params": {"amount_slot": "amount"}},
+            {"action": "reply", "template": "{payment_url}"},
+            {"action": "end", "params": {"csat": True}},
+        ],
         confirm="결제 링크를 보내 드릴까요?",
     )
     state, context = {}, _context()
@@ -291,8 +333,21 @@ def test_a_deactivated_scenario_ends_quietly() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["취소", "취소요", "취소할게요", "취소 해 주세요", "그만", "그만할래요", "처음으로",
-     "처음부터 다시", "다시 시작", "다시시작할게요", "cancel", "Cancel!", "그냥 취소"],
+    [
+        "취소",
+        "취소요",
+        "취소할게요",
+        "취소 해 주세요",
+        "그만",
+        "그만할래요",
+        "처음으로",
+        "처음부터 다시",
+        "다시 시작",
+        "다시시작할게요",
+        "cancel",
+        "Cancel!",
+        "그냥 취소",
+    ],
 )
 def test_it_recognises_exit_requests(text: str) -> None:
     assert is_exit_request(text)
@@ -300,8 +355,15 @@ def test_it_recognises_exit_requests(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["주문 취소하고 싶어요", "취소 수수료가 얼마예요?", "요금제 변경 취소는 어떻게 해요", "그만큼",
-     "처음 써봐요", "ORD-20261124-0003", ""],
+    [
+        "주문 취소하고 싶어요",
+        "취소 수수료가 얼마예요?",
+        "요금제 변경 취소는 어떻게 해요",
+        "그만큼",
+        "처음 써봐요",
+        "ORD-20261124-0003",
+        "",
+    ],
 )
 def test_it_does_not_treat_requests_mentioning_cancel_as_exits(text: str) -> None:
     assert not is_exit_request(text)
@@ -309,9 +371,17 @@ def test_it_does_not_treat_requests_mentioning_cancel_as_exits(text: str) -> Non
 
 @pytest.mark.parametrize(
     ("template", "expected"),
-    [("{name}님", "민지님"), ("{missing}없음", "없음"), ("{name.__class__}", ""),
-     ("{name[0]}", ""), ("{0}{}", ""), ("{name!r:>50}", "민지"), ("{amount}원", "1,000원"),
-     ("{amount}", "1,000원"), ("{ 깨진", "{ 깨진")],
+    [
+        ("{name}님", "민지님"),
+        ("{missing}없음", "없음"),
+        ("{name.__class__}", ""),
+        ("{name[0]}", ""),
+        ("{0}{}", ""),
+        ("{name!r:>50}", "민지"),
+        ("{amount}원", "1,000원"),
+        ("{amount}", "1,000원"),
+        ("{ 깨진", "{ 깨진"),
+    ],
 )
 def test_templates_render_safely(template: str, expected: str) -> None:
     assert render(template, {"name": "민지", "amount": Won(1000)}) == expected
@@ -323,8 +393,9 @@ def _demo_scenarios() -> list[dict]:
 
 
 def _build(spec: dict) -> Scenario:
-    scenario = ScenarioFactory(code=spec["code"], name=spec["name"],
-                               confirm_template=spec.get("confirm_template", ""))
+    scenario = ScenarioFactory(
+        code=spec["code"], name=spec["name"], confirm_template=spec.get("confirm_template", "")
+    )
     for order, slot in enumerate(spec["slots"]):
         ScenarioSlotFactory(scenario=scenario, order=order, **slot)
     for order, step in enumerate(spec["steps"]):
@@ -335,8 +406,12 @@ def _build(spec: dict) -> Scenario:
 def _demo_answer(validator: str, choices: list[str]) -> str:
     data = json.loads(DEMO_FILE.read_text(encoding="utf-8"))
     unpaid = next(c for c in data["customers"] if any(not b["paid"] for b in c["bills"]))
-    return {"phone": unpaid["phone"], "order_number": _demo_order()["order_no"], "date": "내일",
-            "choice": choices[0] if choices else ""}.get(validator, "테스트")
+    return {
+        "phone": unpaid["phone"],
+        "order_number": _demo_order()["order_no"],
+        "date": "내일",
+        "choice": choices[0] if choices else "",
+    }.get(validator, "테스트")
 
 
 @freeze_time("2026-11-26 03:00:00")

@@ -249,8 +249,12 @@ def load_alerts(recipient: str) -> None:
         AlertRule.objects.update_or_create(
             name=name,
             defaults={
-                "metric": metric, "comparison": comparison, "threshold": threshold,
-                "window_minutes": window, "channel": AlertChannel.EMAIL, "recipients": recipient,
+                "metric": metric,
+                "comparison": comparison,
+                "threshold": threshold,
+                "window_minutes": window,
+                "channel": AlertChannel.EMAIL,
+                "recipients": recipient,
             },
         )
 

@@ -57,7 +57,7 @@ class AwsMetrics:
 
     def put(self, *, namespace: str, metrics: list[Metric], timestamp: datetime) -> int:
         for start in range(0, len(metrics), BATCH_SIZE):
-            batch = metrics[start:start + BATCH_SIZE]
+            batch = metrics[start : start + BATCH_SIZE]
             try:
                 self.client.put_metric_data(
                     Namespace=namespace, MetricData=[m.to_datum(timestamp) for m in batch]

@@ -77,6 +77,7 @@ def _iso(value: datetime) -> str:
 
 def demo_voice_raw(hour: datetime) -> list[dict[str, Any]]:
     """The demo calls of the hour starting at `hour`, as raw ContactSearchSummary dicts."""
+
     def at(seconds: int) -> str:
         return _iso(hour + timedelta(seconds=seconds))
 
@@ -84,8 +85,10 @@ def demo_voice_raw(hour: datetime) -> list[dict[str, Any]]:
     for n, (init, enqueue, connected, disconnect, queue_id, user_id) in enumerate(VOICE_DEMO_CALLS):
         raw: dict[str, Any] = {
             "Id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"aicc-local-voice:{hour:%Y%m%dT%H}:{n}")),
-            "Channel": "VOICE", "InitiationMethod": "INBOUND",
-            "InitiationTimestamp": at(init), "DisconnectTimestamp": at(disconnect),
+            "Channel": "VOICE",
+            "InitiationMethod": "INBOUND",
+            "InitiationTimestamp": at(init),
+            "DisconnectTimestamp": at(disconnect),
             "QueueInfo": {"Id": queue_id, "EnqueueTimestamp": at(enqueue)},
         }
         if connected is not None and user_id is not None:
@@ -122,7 +125,9 @@ def _store_recording(contact: VoiceContact) -> None:
 
 class LocalConnect:
     def __init__(
-        self, data: dict[str, Any] | None = None, *,
+        self,
+        data: dict[str, Any] | None = None,
+        *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.data = data or load_fixture()
@@ -158,7 +163,8 @@ class LocalConnect:
     def get_current_metric_data(self, queue_ids: list[str]) -> CurrentMetrics:
         wanted = set(queue_ids)
         results = [
-            parse_queue_metrics(raw) for raw in self.data["current_metrics"]
+            parse_queue_metrics(raw)
+            for raw in self.data["current_metrics"]
             if raw["Dimensions"]["Queue"]["Id"] in wanted
         ]
         return CurrentMetrics(parse_ts(self.data["data_snapshot_time"]), results)
@@ -167,7 +173,12 @@ class LocalConnect:
         return [parse_user_data(raw) for raw in self.data["user_data"]]
 
     def get_metric_data_v2(
-        self, *, instance_arn: str, queue_ids: list[str], start: datetime, end: datetime,
+        self,
+        *,
+        instance_arn: str,
+        queue_ids: list[str],
+        start: datetime,
+        end: datetime,
         service_level_seconds: int,
     ) -> list[IntervalMetrics]:
         # Every hour of the window gets the fixture's values: deterministic, nulls included.
@@ -192,14 +203,24 @@ class LocalConnect:
         self.user_status[user_id] = agent_status_id
 
     def start_chat_contact(
-        self, *, contact_flow_id: str, display_name: str, attributes: dict[str, str],
-        initial_message: str, client_token: str,
+        self,
+        *,
+        contact_flow_id: str,
+        display_name: str,
+        attributes: dict[str, str],
+        initial_message: str,
+        client_token: str,
     ) -> ChatContact:
         # Like Connect, the same ClientToken returns the same contact instead of a second one.
         contact_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"aicc-local-contact:{client_token}"))
         self.contacts.setdefault(
-            contact_id, {"attributes": dict(attributes), "agent_id": None, "connected_at": None,
-                         "disconnected_at": None},
+            contact_id,
+            {
+                "attributes": dict(attributes),
+                "agent_id": None,
+                "connected_at": None,
+                "disconnected_at": None,
+            },
         )
         participant = str(uuid.uuid5(uuid.NAMESPACE_URL, f"participant:{contact_id}"))
         return ChatContact(contact_id, participant, f"local-token-{participant}")
@@ -213,13 +234,18 @@ class LocalConnect:
         )
 
     def search_voice_contacts(
-        self, *, start: datetime, end: datetime, time_range: str = SEARCH_DISCONNECT,
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        time_range: str = SEARCH_DISCONNECT,
     ) -> list[VoiceContact]:
         if time_range not in SEARCH_TIME_RANGES:
             raise ValueError(f"unsupported time range type: {time_range}")
         if end - start > timedelta(days=MAX_SEARCH_DAYS):
-            raise IntegrationError("time range too wide", retryable=False,
-                                   code="InvalidParameterException")
+            raise IntegrationError(
+                "time range too wide", retryable=False, code="InvalidParameterException"
+            )
         field = "InitiationTimestamp" if time_range == SEARCH_INITIATION else "DisconnectTimestamp"
         # Only hours that are over by the twin's clock have had their calls.
         over = self.clock().astimezone(UTC).replace(minute=0, second=0, microsecond=0)

@@ -128,7 +128,8 @@ def handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         logger.warning("content lookup failed for %s: %s", name, type(exc).__name__)
         item = None
     if item is None:
-        logger.info("no content for intent %s (locale %s)", name,
-                    (event.get("bot") or {}).get("localeId"))
+        logger.info(
+            "no content for intent %s (locale %s)", name, (event.get("bot") or {}).get("localeId")
+        )
         return _close(event, "Failed", _fallback_message())
     return _close(event, "Fulfilled", render(item["text"], _slot_values(intent)))

@@ -56,8 +56,13 @@ class IntentSpec:
     def digest(self) -> str:
         """A stable hash of everything pushed, so unchanged intents are not pushed again."""
         raw = json.dumps(
-            [self.name, self.description, self.utterances, self.closing_message,
-             [(s.name, s.prompt, s.slot_type_id, s.max_retries) for s in self.slots]],
+            [
+                self.name,
+                self.description,
+                self.utterances,
+                self.closing_message,
+                [(s.name, s.prompt, s.slot_type_id, s.max_retries) for s in self.slots],
+            ],
             ensure_ascii=False,
         )
         return hashlib.sha256(raw.encode()).hexdigest()
@@ -106,7 +111,10 @@ def slot_elicitation(slot: SlotSpec) -> dict[str, Any]:
 
 
 def wait_until_built(
-    api: LexModelsApi, *, timeout: float = 600, interval: float = 5,
+    api: LexModelsApi,
+    *,
+    timeout: float = 600,
+    interval: float = 5,
     sleep: Callable[[float], None] = time.sleep,
 ) -> LocaleStatus:
     """Poll describe_bot_locale until Built; Failed raises (not retryable) with Lex's reasons."""
@@ -115,13 +123,17 @@ def wait_until_built(
         status = api.describe_bot_locale()
         if status.status == FAILED:
             reasons = "; ".join(status.failure_reasons) or status.status
-            raise IntegrationError(f"Lex build failed: {reasons}", retryable=False,
-                                   code="BuildFailed")
+            raise IntegrationError(
+                f"Lex build failed: {reasons}", retryable=False, code="BuildFailed"
+            )
         if status.status == BUILT:
             return status
         if waited >= timeout:
-            raise IntegrationError(f"Lex build still {status.status} after {timeout:.0f}s",
-                                   retryable=True, code="BuildTimeout")
+            raise IntegrationError(
+                f"Lex build still {status.status} after {timeout:.0f}s",
+                retryable=True,
+                code="BuildTimeout",
+            )
         sleep(interval)
         waited += interval
 
@@ -139,8 +151,11 @@ class AwsLexModels:
 
     @property
     def _locale(self) -> dict[str, str]:
-        return {"botId": settings.LEX_BOT_ID, "botVersion": DRAFT,
-                "localeId": settings.LEX_LOCALE_ID}
+        return {
+            "botId": settings.LEX_BOT_ID,
+            "botVersion": DRAFT,
+            "localeId": settings.LEX_LOCALE_ID,
+        }
 
     def _call(self, operation: str, **params: Any) -> dict:
         try:
@@ -152,8 +167,9 @@ class AwsLexModels:
         items: list[dict] = []
         token = None
         while True:
-            page = self._call(operation, maxResults=1000, **params,
-                              **({"nextToken": token} if token else {}))
+            page = self._call(
+                operation, maxResults=1000, **params, **({"nextToken": token} if token else {})
+            )
             items += page.get(key) or []
             token = page.get("nextToken")
             if not token:
@@ -183,7 +199,10 @@ class AwsLexModels:
 
     def create_slot(self, intent_id: str, slot: SlotSpec) -> str:
         raw = self._call(
-            "create_slot", intentId=intent_id, slotName=slot.name, slotTypeId=slot.slot_type_id,
+            "create_slot",
+            intentId=intent_id,
+            slotName=slot.name,
+            slotTypeId=slot.slot_type_id,
             valueElicitationSetting=slot_elicitation(slot),
         )
         return raw["slotId"]
@@ -217,8 +236,9 @@ class LocalLexModels:
 
     def _get(self, intent_id: str) -> dict[str, Any]:
         if intent_id not in self.intents:
-            raise IntegrationError(f"intent {intent_id} not found", retryable=False,
-                                   code="ResourceNotFoundException")
+            raise IntegrationError(
+                f"intent {intent_id} not found", retryable=False, code="ResourceNotFoundException"
+            )
         return self.intents[intent_id]
 
     def list_intents(self) -> dict[str, str]:
@@ -226,16 +246,18 @@ class LocalLexModels:
 
     def create_intent(self, spec: IntentSpec) -> str:
         if spec.name in self.list_intents():
-            raise IntegrationError(f"intent {spec.name} exists", retryable=False,
-                                   code="ConflictException")
+            raise IntegrationError(
+                f"intent {spec.name} exists", retryable=False, code="ConflictException"
+            )
         intent_id = local_id("intent", spec.name)
         self.intents[intent_id] = {"intentId": intent_id, **intent_body(spec)}
         self.status = "NotBuilt"
         return intent_id
 
     def update_intent(self, intent_id: str, spec: IntentSpec, slot_ids: dict[str, str]) -> None:
-        self._get(intent_id).update(intent_body(spec), slotPriorities=[slot_ids[s.name]
-                                                                       for s in spec.slots])
+        self._get(intent_id).update(
+            intent_body(spec), slotPriorities=[slot_ids[s.name] for s in spec.slots]
+        )
         self.status = "NotBuilt"
 
     def delete_intent(self, intent_id: str) -> None:

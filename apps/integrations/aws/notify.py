@@ -38,8 +38,9 @@ def to_e164(phone: str) -> str:
         return f"+{digits}"
     if digits.startswith("0") and 9 <= len(digits) <= 11:
         return f"+82{digits[1:]}"
-    raise IntegrationError(f"not a phone number: {mask_pii(phone)}", retryable=False,
-                           code="InvalidPhoneNumber")
+    raise IntegrationError(
+        f"not a phone number: {mask_pii(phone)}", retryable=False, code="InvalidPhoneNumber"
+    )
 
 
 class Notifier(Protocol):
@@ -49,8 +50,9 @@ class Notifier(Protocol):
 
 def _django_email(to: str, subject: str, body: str) -> str:
     message_id = f"<{uuid.uuid4()}@aicc>"
-    EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to],
-                 headers={"Message-ID": message_id}).send()
+    EmailMessage(
+        subject, body, settings.DEFAULT_FROM_EMAIL, [to], headers={"Message-ID": message_id}
+    ).send()
     return message_id
 
 
@@ -66,18 +68,27 @@ class AwsNotifier:
             raise wrap_client_error(exc) from exc
 
     def send_sms(self, *, phone: str, text: str) -> str:
-        raw = self._call("sns", "publish", PhoneNumber=to_e164(phone), Message=text,
-                         MessageAttributes=SMS_ATTRIBUTES)
+        raw = self._call(
+            "sns",
+            "publish",
+            PhoneNumber=to_e164(phone),
+            Message=text,
+            MessageAttributes=SMS_ATTRIBUTES,
+        )
         return raw["MessageId"]
 
     def send_email(self, *, to: str, subject: str, body: str) -> str:
         if getattr(settings, "AICC_EMAIL_VIA", "ses") == "django":
             return _django_email(to, subject, body)
         raw = self._call(
-            "ses", "send_email", Source=settings.DEFAULT_FROM_EMAIL,
+            "ses",
+            "send_email",
+            Source=settings.DEFAULT_FROM_EMAIL,
             Destination={"ToAddresses": [to]},
-            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                     "Body": {"Text": {"Data": body, "Charset": "UTF-8"}}},
+            Message={
+                "Subject": {"Data": subject, "Charset": "UTF-8"},
+                "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
+            },
         )
         return raw["MessageId"]
 

@@ -83,8 +83,14 @@ class AwsFiles:
             raise wrap_client_error(exc) from exc
 
     def upload(self, *, key: str, content: bytes, content_type: str) -> StoredFile:
-        self._call("put_object", Bucket=self.bucket, Key=key, Body=content,
-                   ContentType=content_type, ServerSideEncryption="AES256")
+        self._call(
+            "put_object",
+            Bucket=self.bucket,
+            Key=key,
+            Body=content,
+            ContentType=content_type,
+            ServerSideEncryption="AES256",
+        )
         return StoredFile(key, len(content))
 
     def read(self, key: str) -> bytes:
@@ -94,8 +100,12 @@ class AwsFiles:
         self._call("delete_object", Bucket=self.bucket, Key=key)
 
     def presigned_url(self, key: str, *, expires_in: int = DEFAULT_EXPIRY_SECONDS) -> str:
-        return self._call("generate_presigned_url", "get_object",
-                          Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=expires_in)
+        return self._call(
+            "generate_presigned_url",
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": key},
+            ExpiresIn=expires_in,
+        )
 
     def list_keys(self, prefix: str) -> list[str]:
         """Every key starting with `prefix`, sorted (S3 lists keys in UTF-8 binary order)."""

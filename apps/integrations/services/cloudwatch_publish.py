@@ -69,8 +69,7 @@ def collect_metrics() -> list[Metric]:
         *_kpi_metrics(board["today"], "today"),
         *_kpi_metrics(board["last_hour"], "last_hour"),
         *_queue_metrics(board["queues"]),
-        Metric("CONTACTS_IN_QUEUE", sum(q["contacts_in_queue"] for q in board["queues"]),
-               "Count"),
+        Metric("CONTACTS_IN_QUEUE", sum(q["contacts_in_queue"] for q in board["queues"]), "Count"),
         Metric("AGENTS_AVAILABLE", by_state.get("AVAILABLE", 0), "Count"),
         Metric("AGENTS_ONLINE", sum(n for s, n in by_state.items() if s != "OFFLINE"), "Count"),
         *_health_metrics(),
@@ -82,5 +81,8 @@ def cloudwatch_publish(*, sink: MetricsSink | None = None) -> int | None:
     if not settings.AICC_CLOUDWATCH_ENABLED:
         return None
     sink = sink or get_metrics_sink()
-    return sink.put(namespace=settings.AICC_CLOUDWATCH_NAMESPACE, metrics=collect_metrics(),
-                    timestamp=timezone.now())
+    return sink.put(
+        namespace=settings.AICC_CLOUDWATCH_NAMESPACE,
+        metrics=collect_metrics(),
+        timestamp=timezone.now(),
+    )

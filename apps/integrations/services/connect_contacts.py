@@ -122,8 +122,11 @@ def recording_find(
     With several (an IVR and an agent recording, or a resumed call) the latest is the agent's.
     """
     for day in _recording_days(disconnected, started):
-        keys = [k for k in store.list_keys(recording_key_prefix(contact_id, day))
-                if k.endswith(RECORDING_SUFFIX)]
+        keys = [
+            k
+            for k in store.list_keys(recording_key_prefix(contact_id, day))
+            if k.endswith(RECORDING_SUFFIX)
+        ]
         if keys:
             return sorted(keys)[-1]
     return None
@@ -140,7 +143,9 @@ def _register_recording(conversation: Conversation, store: FileStore) -> bool:
     """Attach the recording if Connect has written it; True when the conversation has one."""
     assert conversation.closed_at is not None
     key = recording_find(
-        store, contact_id=conversation.connect_contact_id, started=conversation.started_at,
+        store,
+        contact_id=conversation.connect_contact_id,
+        started=conversation.started_at,
         disconnected=conversation.closed_at,
     )
     if key is None:
@@ -148,8 +153,12 @@ def _register_recording(conversation: Conversation, store: FileStore) -> bool:
     existing = getattr(conversation, "recording", None)
     duration = _duration(conversation.assigned_at, conversation.closed_at)
     if existing is None or (existing.storage_key, existing.duration_seconds) != (key, duration):
-        recording_register(conversation=conversation, storage_key=key, content_type="audio/wav",
-                           duration_seconds=duration)
+        recording_register(
+            conversation=conversation,
+            storage_key=key,
+            content_type="audio/wav",
+            duration_seconds=duration,
+        )
     return True
 
 
@@ -157,9 +166,14 @@ def _awaiting_recording(since: datetime, until: datetime) -> list[Conversation]:
     """Answered voice contacts that ended in [since, until) and have no recording yet."""
     return list(
         Conversation.objects.filter(
-            channel=VOICE, recording__isnull=True, assigned_at__isnull=False,
-            closed_at__gte=since, closed_at__lt=until,
-        ).exclude(connect_contact_id="").order_by("-closed_at")[:RECORDING_RETRY_LIMIT]
+            channel=VOICE,
+            recording__isnull=True,
+            assigned_at__isnull=False,
+            closed_at__gte=since,
+            closed_at__lt=until,
+        )
+        .exclude(connect_contact_id="")
+        .order_by("-closed_at")[:RECORDING_RETRY_LIMIT]
     )
 
 
@@ -184,8 +198,9 @@ def connect_sync_voice_contacts(
     if start >= end:
         raise ValueError("start must be before end")
     if not cache.add(LOCK_KEY, 1, LOCK_SECONDS):
-        raise IntegrationError("another voice contact sync is running", retryable=True,
-                               code="SyncInProgress")
+        raise IntegrationError(
+            "another voice contact sync is running", retryable=True, code="SyncInProgress"
+        )
     try:
         with sync_run(SYNC_KIND) as run:
             run.detail = {"start": start.isoformat(), "end": end.isoformat()}
@@ -198,14 +213,22 @@ def connect_sync_voice_contacts(
 def _sync(run: SyncRun, start: datetime, end: datetime, now: datetime) -> None:
     # Connect first, outside any transaction: the throttled calls may take a while.
     contacts = [
-        c for c in get_connect().search_voice_contacts(start=start, end=end,
-                                                       time_range=SEARCH_DISCONNECT)
+        c
+        for c in get_connect().search_voice_contacts(
+            start=start, end=end, time_range=SEARCH_DISCONNECT
+        )
         if c.disconnected_at is not None  # still on the line: the next run takes it
     ]
-    queues = dict(Queue.objects.filter(connect_queue_id__in={c.queue_id for c in contacts})
-                  .values_list("connect_queue_id", "pk"))
-    agents = dict(Agent.objects.filter(connect_user_id__in={c.agent_id for c in contacts})
-                  .values_list("connect_user_id", "pk"))
+    queues = dict(
+        Queue.objects.filter(connect_queue_id__in={c.queue_id for c in contacts}).values_list(
+            "connect_queue_id", "pk"
+        )
+    )
+    agents = dict(
+        Agent.objects.filter(connect_user_id__in={c.agent_id for c in contacts}).values_list(
+            "connect_user_id", "pk"
+        )
+    )
     store = get_file_store()
     found = missing = 0
     for contact in contacts:
@@ -226,7 +249,12 @@ def _sync(run: SyncRun, start: datetime, end: datetime, now: datetime) -> None:
                 late += 1
             else:
                 missing += 1
-    run.detail = {**run.detail, "contacts": len(contacts), "recordings": found,
-                  "late_recordings": late, "recordings_missing": missing}
+    run.detail = {
+        **run.detail,
+        "contacts": len(contacts),
+        "recordings": found,
+        "late_recordings": late,
+        "recordings_missing": missing,
+    }
     if missing:
         logger.info("connect voice sync: %d answered contacts have no recording yet", missing)

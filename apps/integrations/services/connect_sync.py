@@ -52,13 +52,15 @@ def _upsert_queue(cq: ConnectQueue) -> str:
     if queue is None:
         # Korean names slugify to nothing; the Connect id keeps the code unique and ASCII.
         Queue.objects.create(
-            name=cq.name, code=f"connect-{cq.id}"[:50], connect_queue_id=cq.id,
+            name=cq.name,
+            code=f"connect-{cq.id}"[:50],
+            connect_queue_id=cq.id,
             connect_arn=cq.arn,
         )
         return CREATED
     return _apply(
-        queue, {"name": cq.name, "connect_queue_id": cq.id, "connect_arn": cq.arn,
-                "is_active": True},
+        queue,
+        {"name": cq.name, "connect_queue_id": cq.id, "connect_arn": cq.arn, "is_active": True},
     )
 
 
@@ -104,8 +106,9 @@ def _upsert_agent(cu: ConnectUser, connect_queue_ids: list[str]) -> str:
         agent = _new_agent(cu)
     else:
         outcome = _apply(agent, {"display_name": cu.display_name, "connect_user_id": cu.id})
-    wanted = set(Queue.objects.filter(connect_queue_id__in=connect_queue_ids)
-                 .values_list("pk", flat=True))
+    wanted = set(
+        Queue.objects.filter(connect_queue_id__in=connect_queue_ids).values_list("pk", flat=True)
+    )
     if set(agent.queues.values_list("pk", flat=True)) != wanted:
         agent.queues.set(wanted)
         outcome = UPDATED if outcome == UNCHANGED else outcome
@@ -154,8 +157,9 @@ def _mirror_agent_states(statuses: list[UserStatus], run: SyncRun) -> None:
 
 def connect_sync_live_metrics() -> SyncRun:
     with sync_run(SyncKind.CONNECT_LIVE, keep_success=False) as run, transaction.atomic():
-        queues = dict(Queue.objects.exclude(connect_queue_id="")
-                      .values_list("connect_queue_id", "pk"))
+        queues = dict(
+            Queue.objects.exclude(connect_queue_id="").values_list("connect_queue_id", "pk")
+        )
         if not queues:
             return run
         api = get_connect()
@@ -169,8 +173,11 @@ def connect_sync_live_metrics() -> SyncRun:
                 continue
             QueueMetricSnapshot.objects.update_or_create(
                 connect_queue_id=qm.queue_id,
-                defaults={"queue_id": queues.get(qm.queue_id), "values": qm.values,
-                          "data_snapshot_time": current.snapshot_time},
+                defaults={
+                    "queue_id": queues.get(qm.queue_id),
+                    "values": qm.values,
+                    "data_snapshot_time": current.snapshot_time,
+                },
             )
             count(run, UPDATED if snap else CREATED)
         _mirror_agent_states(api.get_current_user_data(sorted(queues)), run)
@@ -209,8 +216,12 @@ def _upsert_interval(
             count(run, UPDATED)
         else:
             HistoricalMetric.objects.create(
-                connect_queue_id=row.queue_id, queue_id=queue_pk, interval_start=row.start,
-                interval_end=row.end, metric=metric, value=value,
+                connect_queue_id=row.queue_id,
+                queue_id=queue_pk,
+                interval_start=row.start,
+                interval_end=row.end,
+                metric=metric,
+                value=value,
             )
             count(run, CREATED)
 
@@ -238,8 +249,13 @@ def connect_sync_historical_metrics(
         }
         api, arn = get_connect(), _instance_arn()
         for sla, queue_ids in sorted(by_sla.items()):
-            rows = api.get_metric_data_v2(instance_arn=arn, queue_ids=sorted(queue_ids),
-                                          start=start, end=end, service_level_seconds=sla)
+            rows = api.get_metric_data_v2(
+                instance_arn=arn,
+                queue_ids=sorted(queue_ids),
+                start=start,
+                end=end,
+                service_level_seconds=sla,
+            )
             for row in rows:
                 _upsert_interval(row, pks.get(row.queue_id), existing, run)
     return run

@@ -44,17 +44,23 @@ def _iso(value: datetime | None) -> str | None:
 
 def faq_content_item(faq: Faq) -> ContentItem:
     return ContentItem(
-        intent_code=faq.intent_code, kind=FAQ_KIND, text=faq.answer, source_id=faq.pk,
+        intent_code=faq.intent_code,
+        kind=FAQ_KIND,
+        text=faq.answer,
+        source_id=faq.pk,
         updated_at=timezone.now().isoformat(),
-        valid_from=_iso(faq.valid_from), valid_until=_iso(faq.valid_until),
+        valid_from=_iso(faq.valid_from),
+        valid_until=_iso(faq.valid_until),
     )
 
 
 def scenario_reply(scenario: Scenario) -> str:
     """The first reply step's template; the Lambda fills its {slot} fields from Lex's slots."""
     step = (
-        scenario.steps.filter(action=StepAction.REPLY).exclude(template="")
-        .order_by("order", "id").first()
+        scenario.steps.filter(action=StepAction.REPLY)
+        .exclude(template="")
+        .order_by("order", "id")
+        .first()
     )
     return step.template if step else ""
 
@@ -64,7 +70,10 @@ def scenario_content_item(scenario: Scenario) -> ContentItem | None:
     if not scenario.is_active or not text:
         return None
     return ContentItem(
-        intent_code=scenario.code, kind=SCENARIO_KIND, text=text, source_id=scenario.pk,
+        intent_code=scenario.code,
+        kind=SCENARIO_KIND,
+        text=text,
+        source_id=scenario.pk,
         updated_at=timezone.now().isoformat(),
     )
 
@@ -119,6 +128,7 @@ def content_mirror_resync(
         table.delete(code)
         result.deleted += 1
         progress(f"{code}: deleted")
-    logger.info("dynamodb mirror resynced: %s upserted, %s deleted",
-                result.upserted, result.deleted)
+    logger.info(
+        "dynamodb mirror resynced: %s upserted, %s deleted", result.upserted, result.deleted
+    )
     return result

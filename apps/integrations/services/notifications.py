@@ -52,6 +52,11 @@ def notification_enqueue(
     """Send from a worker after the caller's transaction commits (never on the request path)."""
     from apps.integrations.tasks import notification_send as notification_send_task
 
-    kwargs = {"channel": channel, "recipient": recipient, "text": text, "subject": subject,
-              "key": key}
+    kwargs = {
+        "channel": channel,
+        "recipient": recipient,
+        "text": text,
+        "subject": subject,
+        "key": key,
+    }
     transaction.on_commit(lambda: notification_send_task.delay(**kwargs))

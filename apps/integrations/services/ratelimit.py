@@ -67,7 +67,8 @@ class TokenBucket:
             if self._clock() + wait > deadline:
                 raise IntegrationError(
                     f"rate limit {self.name}: no token within {self.max_wait}s",
-                    retryable=True, code="LocalRateLimit",
+                    retryable=True,
+                    code="LocalRateLimit",
                 )
             self._sleep(wait)
 

@@ -43,15 +43,19 @@ def _expired(cutoff: datetime) -> QuerySet[Conversation]:
 @transaction.atomic
 def _purge_batch(ids: list[int], result: PurgeResult) -> None:
     result.messages += Message.objects.filter(conversation_id__in=ids).delete()[0]
-    result.conversations += Conversation.objects.filter(pk__in=ids).delete()[1].get(
-        "chat.Conversation", 0
+    result.conversations += (
+        Conversation.objects.filter(pk__in=ids).delete()[1].get("chat.Conversation", 0)
     )
 
 
 def _purge_logs(cutoff: datetime) -> int:
     deleted = 0
-    for model, field in ((WebhookDelivery, "created_at"), (NotificationLog, "created_at"),
-                         (SyncRun, "started_at"), (TaskReceipt, "created_at")):
+    for model, field in (
+        (WebhookDelivery, "created_at"),
+        (NotificationLog, "created_at"),
+        (SyncRun, "started_at"),
+        (TaskReceipt, "created_at"),
+    ):
         deleted += model.objects.filter(**{f"{field}__lt": cutoff}).delete()[0]
     return deleted
 

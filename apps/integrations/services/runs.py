@@ -37,8 +37,9 @@ def sync_run(kind: str, *, keep_success: bool = True) -> Iterator[SyncRun]:
         run.finished_at = timezone.now()
         run.detail = {**run.detail, "retryable": exc.retryable}
         run.save()
-        logger.warning("sync %s failed: %s %s (retryable=%s)", kind, exc.code, exc.message,
-                       exc.retryable)
+        logger.warning(
+            "sync %s failed: %s %s (retryable=%s)", kind, exc.code, exc.message, exc.retryable
+        )
         raise
     run.status, run.finished_at = SyncStatus.SUCCEEDED, timezone.now()
     if keep_success:

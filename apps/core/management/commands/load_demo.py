@@ -13,8 +13,11 @@ from apps.integrations.aws.errors import IntegrationError
 
 # The local Connect twin's directory (apps/integrations/aws/fixtures/connect.json) names the
 # demo queues and three demo agents; linking them lets its voice calls land on real people.
-CONNECT_QUEUES = {"general": "q-general-0001", "billing": "q-billing-0002",
-                  "retention": "q-retention-0003"}
+CONNECT_QUEUES = {
+    "general": "q-general-0001",
+    "billing": "q-billing-0002",
+    "retention": "q-retention-0003",
+}
 CONNECT_USERS = {"agent.kim": "u-kim-0001", "agent.lee": "u-lee-0002", "agent.park": "u-park-0003"}
 VOICE_HOURS = 3
 

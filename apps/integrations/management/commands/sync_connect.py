@@ -23,10 +23,15 @@ class Command(BaseCommand):
     help = "Amazon Connect에서 큐, 상담원, 실시간/과거 지표를 가져옵니다."
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001  argparse
-        parser.add_argument("--only", default=",".join(DEFAULT_STEPS),
-                            help="queues,agents,live,history,voice")
-        parser.add_argument("--hours", type=int, default=connect_sync.HISTORY_WINDOW_HOURS,
-                            help="hours of historical metrics or voice contacts to (re)load")
+        parser.add_argument(
+            "--only", default=",".join(DEFAULT_STEPS), help="queues,agents,live,history,voice"
+        )
+        parser.add_argument(
+            "--hours",
+            type=int,
+            default=connect_sync.HISTORY_WINDOW_HOURS,
+            help="hours of historical metrics or voice contacts to (re)load",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         steps = [s.strip() for s in str(options["only"]).split(",") if s.strip()]
@@ -55,10 +60,13 @@ class Command(BaseCommand):
             start, end = connect_contacts.default_window(timezone.now(), hours)
             return connect_contacts.connect_sync_voice_contacts(start=start, end=end)
         end = timezone.now().replace(minute=0, second=0, microsecond=0)
-        return connect_sync.connect_sync_historical_metrics(start=end - timedelta(hours=hours),
-                                                            end=end)
+        return connect_sync.connect_sync_historical_metrics(
+            start=end - timedelta(hours=hours), end=end
+        )
 
     @staticmethod
     def summary(run: SyncRun) -> str:
-        return (f"created {run.created}, updated {run.updated}, deleted {run.deleted}, "
-                f"unchanged {run.unchanged}")
+        return (
+            f"created {run.created}, updated {run.updated}, deleted {run.deleted}, "
+            f"unchanged {run.unchanged}"
+        )

@@ -15,8 +15,11 @@ class Command(BaseCommand):
     help = "게시된 FAQ 답변과 시나리오 답변을 DynamoDB 테이블에 전부 다시 반영합니다."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--create-table", action="store_true",
-                            help="테이블이 없으면 먼저 만듭니다 (온디맨드 용량).")
+        parser.add_argument(
+            "--create-table",
+            action="store_true",
+            help="테이블이 없으면 먼저 만듭니다 (온디맨드 용량).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not mirror_enabled():
@@ -26,8 +29,10 @@ class Command(BaseCommand):
             if options["create_table"] and table.create_table():
                 self.stdout.write("table created")
             result = content_mirror_resync(
-                table=table, progress=lambda line: self.stdout.write(f"  {line}"))
+                table=table, progress=lambda line: self.stdout.write(f"  {line}")
+            )
         except IntegrationError as exc:
             raise CommandError(f"DynamoDB sync failed: {exc.code} {exc.message}") from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"done: upserted {result.upserted}, deleted {result.deleted}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"done: upserted {result.upserted}, deleted {result.deleted}")
+        )

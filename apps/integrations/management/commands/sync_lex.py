@@ -17,7 +17,9 @@ class Command(BaseCommand):
             run = lex_sync_intents(progress=lambda line: self.stdout.write(f"  {line}"))
         except IntegrationError as exc:
             raise CommandError(f"Lex sync failed: {exc.code} {exc.message}") from exc
-        self.stdout.write(self.style.SUCCESS(
-            f"done: created {run.created}, updated {run.updated}, deleted {run.deleted}, "
-            f"unchanged {run.unchanged}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"done: created {run.created}, updated {run.updated}, deleted {run.deleted}, "
+                f"unchanged {run.unchanged}"
+            )
+        )
