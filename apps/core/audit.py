@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from apps.core import roles
 from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditAction, AuditLog
+from apps.core.spreadsheet import csv_cell
 
 if TYPE_CHECKING:
     from apps.customers.models import Customer
@@ -125,7 +126,7 @@ def audit_summary_csv(rows: list[UserSummary]) -> str:
     for row in rows:
         writer.writerow(
             [
-                row.username,
+                csv_cell(row.username),
                 *[row.by_action[a] for a in AuditAction.values],
                 row.customers,
                 row.total,

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -185,7 +186,16 @@ def state_change(request: HttpRequest) -> HttpResponse:
     agent = request.viewer.agent  # type: ignore[attr-defined]
     if agent is not None and form.is_valid():
         agent_set_state(agent=agent, state=form.cleaned_data["state"])
-    return redirect(request.POST.get("next") or reverse("desk:home"))
+    return redirect(_safe_next(request) or reverse("desk:home"))
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    """The form's `next` when it points into this site; anything else is ignored."""
+    target = request.POST.get("next")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else None
 
 
 def _action(request: HttpRequest, pk: int, run: Callable[[Any], Any], done: str) -> HttpResponse:

