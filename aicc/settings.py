@@ -171,6 +171,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "apps.core.login_throttle.attempt_username"
 # The attempt logs are in admin for the admin role (core migration 0004): deleting a user's
 # attempts unlocks them; `manage.py axes_reset_username` does the same from a shell.
 AXES_ENABLE_ADMIN = True

@@ -13,7 +13,13 @@ from typing import Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -184,15 +190,31 @@ def suggestions(request: HttpRequest, pk: int) -> HttpResponse:
 def state_change(request: HttpRequest) -> HttpResponse:
     form = StateForm(request.POST)
     agent = request.viewer.agent  # type: ignore[attr-defined]
-    if agent is not None and form.is_valid():
+    if not form.is_valid():
+        messages.error(request, _("상태를 다시 골라 주세요."))
+    elif agent is not None:
         agent_set_state(agent=agent, state=form.cleaned_data["state"])
-    return redirect(_safe_next(request) or reverse("desk:home"))
+    return HttpResponseRedirect(_safe_next(request) or reverse("desk:home"))
+
+
+def _form_errors(form: Any) -> str:
+    """A form's errors as one flash line, each named by its field's label."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        text = " ".join(str(error) for error in errors)
+        parts.append(f"{label}: {text}" if label else text)
+    return " ".join(parts)
 
 
 def _safe_next(request: HttpRequest) -> str | None:
-    """The form's `next` when it points into this site; anything else is ignored."""
-    target = request.POST.get("next")
-    allowed = url_has_allowed_host_and_scheme(
+    """The form's `next` when it is a path on this site; anything else is ignored.
+
+    Only a path: redirect() would treat a bare word as a URL name (NoReverseMatch, a 500).
+    """
+    target = request.POST.get("next", "")
+    is_path = target.startswith("/") and not target.startswith("//")
+    allowed = is_path and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return target if allowed else None
@@ -234,7 +256,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 def wrapup(request: HttpRequest, pk: int) -> HttpResponse:
     form = WrapupForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("처리 결과를 골라 주세요."))
+        messages.error(request, _form_errors(form) or _("처리 결과를 골라 주세요."))
         return _back(pk)
     return _action(
         request,
@@ -249,8 +271,7 @@ def wrapup(request: HttpRequest, pk: int) -> HttpResponse:
 def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransferForm(request.POST)
     if not form.is_valid():
-        errors = " ".join(str(error) for error in form.errors.get("__all__", []))
-        messages.error(request, errors or _("이관 정보를 확인해 주세요."))
+        messages.error(request, _form_errors(form) or _("이관 정보를 확인해 주세요."))
         return _back(pk)
     data = form.cleaned_data
     _action(

@@ -124,6 +124,36 @@ def test_reply_close_and_wrapup(desk, queues, django_capture_on_commit_callbacks
     assert (conversation.disposition, conversation.wrapup_note) == ("resolved", "완료")
 
 
+def test_an_unknown_state_changes_nothing_and_says_so(desk):
+    agent, client = desk
+
+    response = client.post("/desk/state/", {"state": "napping"}, follow=True)
+
+    agent.refresh_from_db()
+    assert agent.state == AgentState.AWAY
+    assert "상태를 다시 골라 주세요." in [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.parametrize("path", ["wrapup", "transfer"])
+def test_notes_with_control_characters_are_refused_naming_the_field(desk, queues, path):
+    agent, client = desk
+    conversation = ConversationFactory(
+        state=ConversationState.CLOSED, agent=agent, queue=queues["general"]
+    )
+    if path == "transfer":
+        conversation.state = ConversationState.ASSIGNED
+        conversation.save(update_fields=["state"])
+    body = {"disposition": "resolved", "queue": queues["billing"].pk, "note": "메모\x01\x02"}
+
+    response = client.post(f"/desk/c/{conversation.pk}/{path}/", body, follow=True)
+
+    conversation.refresh_from_db()
+    assert conversation.wrapup_note == "" and conversation.queue == queues["general"]
+    assert not conversation.messages.filter(is_internal=True).exists()
+    flashed = " ".join(str(m) for m in response.context["messages"])
+    assert "메모" in flashed and "제어 문자" in flashed
+
+
 def test_transfer_to_a_queue_leaves_an_internal_note(desk, queues):
     agent, client = desk
     conversation = ConversationFactory(
@@ -242,6 +272,9 @@ def test_state_switch_records_history(desk):
         ("https://evil.example/desk/", "/desk/"),
         ("//evil.example/", "/desk/"),
         ("javascript:alert(1)", "/desk/"),
+        ("foo", "/desk/"),  # redirect() would look this up as a URL name: a 500
+        ("admin:index", "/desk/"),
+        ("a\x00b", "/desk/"),
     ],
 )
 def test_state_switch_goes_back_only_within_the_site(desk, target, lands):

@@ -57,3 +57,15 @@ def test_a_successful_login_resets_the_count(settings) -> None:
     client.logout()
 
     assert _fail(client, "/accounts/login/", "desk1", 2) == [200, 200]
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/admin/login/"])
+def test_a_very_long_username_is_a_failed_login_not_a_server_error(url: str) -> None:
+    from axes.models import AccessAttempt
+
+    response = Client().post(url, {"username": "가" * 5000, "password": "wrong"})
+
+    # PostgreSQL refused the 5,000 characters in axes' 255-character column: a 500 before.
+    assert response.status_code == 200
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username == "가" * 150
