@@ -102,6 +102,8 @@ def calibration_create(
     evaluators: Sequence[User],
     created_by: User,
 ) -> CalibrationSession:
+    # The same person listed twice is one evaluator (and one assignment), never an IntegrityError.
+    evaluators = list({user.pk: user for user in evaluators}.values())
     calibration_check(conversation=conversation, form=form, evaluators=evaluators)
     session = CalibrationSession.objects.create(
         title=title, conversation=conversation, form=form, created_by=created_by

@@ -112,7 +112,10 @@ class CalibrationForm(forms.Form):
         return conversation
 
     def clean_evaluators(self) -> list[Any]:
-        chosen = [self._users[pk] for pk in self.cleaned_data["evaluators"]]
+        # A repeated pk is one evaluator, not two: it must not count toward the minimum, and a
+        # second assignment for the same person would break the unique constraint.
+        pks = dict.fromkeys(self.cleaned_data["evaluators"])
+        chosen = [self._users[pk] for pk in pks]
         if len(chosen) < 2:
             raise forms.ValidationError(_("평가자를 두 명 이상 고르세요."))
         return chosen

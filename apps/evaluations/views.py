@@ -101,6 +101,17 @@ def _fail(request: HttpRequest, exc: ApplicationError) -> None:
     messages.error(request, exc.message)
 
 
+def _posted_comment(request: HttpRequest) -> str | None:
+    """The cleaned comment, or None after flashing why it was refused (these pages have no
+    room for field errors, so they report the way they report a refused transition)."""
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        return cast(str, form.cleaned_data["comment"])
+    for error in form.errors["comment"]:
+        messages.error(request, f"{form.fields['comment'].label}: {error}")
+    return None
+
+
 # --- Evaluators ---------------------------------------------------------------------------
 
 
@@ -264,11 +275,12 @@ def my_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @agent_required
 def my_dispute(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = get_object_or_404(_agent_evaluations(request), pk=pk)
+    comment = _posted_comment(request)
+    if comment is None:
+        return redirect("evaluations:my_evaluation", pk=pk)
     try:
         services.evaluation_dispute(
-            evaluation=evaluation,
-            agent=_user(request).agent,
-            comment=request.POST.get("comment", ""),
+            evaluation=evaluation, agent=_user(request).agent, comment=comment
         )
         messages.success(request, _("이의를 제기했습니다."))
     except ApplicationError as exc:
@@ -294,10 +306,11 @@ def disputes(request: HttpRequest) -> HttpResponse:
 @supervisor_required
 def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     evaluation = get_object_or_404(Evaluation, pk=pk)
+    comment = _posted_comment(request)
+    if comment is None:
+        return redirect("evaluations:evaluation", pk=pk)
     try:
-        services.evaluation_resolve(
-            evaluation=evaluation, user=_user(request), comment=request.POST.get("comment", "")
-        )
+        services.evaluation_resolve(evaluation=evaluation, user=_user(request), comment=comment)
         messages.success(request, _("이의를 처리했습니다."))
     except ApplicationError as exc:
         _fail(request, exc)

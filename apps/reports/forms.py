@@ -4,12 +4,22 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.agents.models import Agent, Queue, Team
 from apps.reports.drilldown import KPI_BY_KEY
 
 MAX_DAYS = 366
+# Reports cover the years the service can have data for, with a year ahead for periods picked
+# forward (this month, this quarter). Days are turned into datetimes with a few days of margin
+# (day_bounds adds one, the occupancy scan looks one back, FCR seven ahead), which overflow
+# at years 1 and 9999; this window keeps every such sum far from those edges.
+EARLIEST = date(2000, 1, 1)
+AHEAD = timedelta(days=366)
+GROUP_MODELS: dict[str, type[models.Model]] = {"queue": Queue, "team": Team, "agent": Agent}
+MAX_ID = 2**63 - 1  # BigAutoField; a larger int cannot even be sent to the database
 GROUP_CHOICES = [
     ("day", _("일자")),
     ("queue", _("큐")),
@@ -21,6 +31,21 @@ GROUP_CHOICES = [
 class PeriodForm(forms.Form):
     date_from = forms.DateField(label=_("시작일"))
     date_to = forms.DateField(label=_("종료일"))
+
+    def _in_range(self, day: date) -> date:
+        latest = timezone.localdate() + AHEAD
+        if not EARLIEST <= day <= latest:
+            raise forms.ValidationError(
+                _("%(earliest)s부터 %(latest)s 사이의 날짜여야 합니다."),
+                params={"earliest": EARLIEST.isoformat(), "latest": latest.isoformat()},
+            )
+        return day
+
+    def clean_date_from(self) -> date:
+        return self._in_range(self.cleaned_data["date_from"])
+
+    def clean_date_to(self) -> date:
+        return self._in_range(self.cleaned_data["date_to"])
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -61,18 +86,44 @@ class ExportForm(PeriodForm):
     )
     reason = forms.CharField(label=_("내보내기 사유"), max_length=300)
 
-    def clean_value(self) -> str:
-        value = self.cleaned_data["value"].strip()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "group" not in data or "value" not in data:
+            return data  # their own field errors already say what is wrong
+        group, value = data["group"], data["value"]
+        if not group:
+            data["value"] = ""  # a whole-period export: a stray value must not narrow it
+        elif group == "day":
+            self._clean_day(value)
+        else:
+            self._clean_id(group, value)
+        return data
+
+    def _clean_day(self, value: str) -> None:
+        """A day row's value is that day, inside the period (the build filters on it alone)."""
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            self.add_error("value", _("날짜(YYYY-MM-DD)여야 합니다."))
+            return
+        first, last = self.cleaned_data.get("date_from"), self.cleaned_data.get("date_to")
+        if first and last and not first <= day <= last:
+            self.add_error("value", _("묶음 값은 기간 안의 날짜여야 합니다."))
+        else:
+            self.cleaned_data["value"] = day.isoformat()
+
+    def _clean_id(self, group: str, value: str) -> None:
+        """An existing queue/team/agent id; empty (or "None") is the row of unassigned ones."""
         if value in ("", "None"):
-            return value
-        if self.data.get("group") == "day":
-            try:
-                date.fromisoformat(value)
-            except ValueError:
-                raise forms.ValidationError(_("날짜(YYYY-MM-DD)여야 합니다."))
-        elif not value.isdigit():
-            raise forms.ValidationError(_("숫자 ID여야 합니다."))
-        return value
+            self.cleaned_data["value"] = ""
+            return
+        # isascii too: "²" and "٣" pass isdigit(), and int() refuses the first.
+        if not (value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID):
+            self.add_error("value", _("숫자 ID여야 합니다."))
+        elif not GROUP_MODELS[group]._default_manager.filter(pk=int(value)).exists():
+            self.add_error("value", _("해당 묶음 값이 없습니다."))
+        else:
+            self.cleaned_data["value"] = str(int(value))
 
     def params(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -174,3 +174,40 @@ def test_the_admin_creates_sessions_through_the_service(
     session = CalibrationSession.objects.get()
     assert session.created_by == supervisor
     assert set(session.assignments.values_list("evaluator", flat=True)) == {trio[0].pk, trio[1].pk}
+
+
+def test_the_same_evaluator_twice_counts_once(client_as_supervisor, trio, agent) -> None:
+    from apps.evaluations.models import CalibrationSession
+
+    form = make_form()
+    conversation = closed_conversation(agent)
+    url = reverse("evaluations:calibrations")
+    data = {"title": "보정", "conversation": conversation.pk, "form": form.pk}
+
+    twice = client_as_supervisor.post(url, data | {"evaluators": [trio[0].pk, trio[0].pk]})
+
+    assert twice.status_code == 400
+    assert "두 명 이상" in twice.context["form"].errors["evaluators"][0]
+    assert not CalibrationSession.objects.exists()
+
+    repeated = client_as_supervisor.post(
+        url, data | {"evaluators": [trio[1].pk, trio[0].pk, trio[1].pk]}
+    )
+
+    assert repeated.status_code == 302
+    session = CalibrationSession.objects.get()
+    assert sorted(session.assignments.values_list("evaluator", flat=True)) == sorted(
+        [trio[0].pk, trio[1].pk]
+    )
+
+
+def test_the_service_assigns_a_repeated_evaluator_once(trio, agent, supervisor) -> None:
+    session = calibration_create(
+        title="보정",
+        conversation=closed_conversation(agent),
+        form=make_form(),
+        evaluators=[trio[0], trio[1], trio[0]],
+        created_by=supervisor,
+    )
+
+    assert session.assignments.count() == 2

@@ -159,3 +159,55 @@ def test_a_supervisor_resolves_from_the_evaluation_page(
     )
     disputed.refresh_from_db()
     assert (disputed.status, disputed.resolved_by) == (EvaluationStatus.RESOLVED, supervisor)
+
+
+BAD_COMMENTS = [
+    pytest.param({"comment": "a\x00b"}, id="nul"),
+    pytest.param({"comment": "a\x00b" + "x" * 5000}, id="nul-and-too-long"),
+    pytest.param({"comment": "x" * 2001}, id="too-long"),
+    pytest.param({"comment": "   "}, id="blank"),
+    pytest.param({}, id="missing"),
+]
+
+
+def _flashes(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.parametrize("data", BAD_COMMENTS)
+def test_a_bad_dispute_comment_is_refused_and_changes_nothing(
+    client_as_agent, submitted, data
+) -> None:
+    response = client_as_agent.post(
+        reverse("evaluations:my_dispute", args=[submitted.pk]), data, follow=True
+    )
+
+    assert response.status_code == 200
+    page = reverse("evaluations:my_evaluation", args=[submitted.pk])
+    assert response.redirect_chain[-1][0] == page
+    assert any(m.startswith("의견:") for m in _flashes(response))
+    submitted.refresh_from_db()
+    assert (submitted.status, submitted.dispute_comment) == (EvaluationStatus.SUBMITTED, "")
+
+
+@pytest.mark.parametrize("data", BAD_COMMENTS)
+def test_a_bad_resolution_comment_is_refused_and_changes_nothing(
+    client_as_supervisor, agent, data
+) -> None:
+    disputed = EvaluationFactory(
+        agent=agent, status=EvaluationStatus.DISPUTED, dispute_comment="이의"
+    )
+
+    response = client_as_supervisor.post(
+        reverse("evaluations:resolve", args=[disputed.pk]), data, follow=True
+    )
+
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("evaluations:evaluation", args=[disputed.pk])
+    assert any(m.startswith("의견:") for m in _flashes(response))
+    disputed.refresh_from_db()
+    assert (disputed.status, disputed.resolution_comment, disputed.resolved_by) == (
+        EvaluationStatus.DISPUTED,
+        "",
+        None,
+    )
