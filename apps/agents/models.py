@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from apps.core.models import TimeStampedModel
+from apps.core.validators import validate_string_list
 
 
 class Team(TimeStampedModel):
@@ -25,7 +26,10 @@ class Team(TimeStampedModel):
 class Queue(TimeStampedModel):
     name = models.CharField(_("큐 이름"), max_length=100)
     code = models.SlugField(_("코드"), max_length=50, unique=True)
-    skills = models.JSONField(_("필요 스킬"), default=list, blank=True)
+    # Routing needs an agent with every one of these (routing._candidates).
+    skills = models.JSONField(
+        _("필요 스킬"), default=list, blank=True, validators=[validate_string_list]
+    )
     priority = models.PositiveSmallIntegerField(
         _("우선순위"), default=1, help_text=_("높을수록 먼저 배정됩니다.")
     )
@@ -42,6 +46,11 @@ class Queue(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # An emptied admin box (or JSON null) means "no skills"; the column is NOT NULL.
+        if self.skills is None:
+            self.skills = []
 
 
 class AgentState(models.TextChoices):
@@ -71,7 +80,9 @@ class Agent(TimeStampedModel):
         verbose_name=_("팀"),
     )
     queues = models.ManyToManyField(Queue, blank=True, related_name="agents", verbose_name=_("큐"))
-    skills = models.JSONField(_("스킬"), default=list, blank=True)
+    skills = models.JSONField(
+        _("스킬"), default=list, blank=True, validators=[validate_string_list]
+    )
     capacity = models.PositiveSmallIntegerField(_("동시 상담 한도"), default=3)
     state = models.CharField(
         _("상태"), max_length=20, choices=AgentState.choices, default=AgentState.OFFLINE
@@ -92,6 +103,11 @@ class Agent(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self) -> None:
+        # An emptied admin box (or JSON null) means "no skills"; the column is NOT NULL.
+        if self.skills is None:
+            self.skills = []
 
     @transaction.atomic
     def set_state(self, state: str) -> None:

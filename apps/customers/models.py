@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
 from apps.core.pii import mask_pii
+from apps.core.validators import validate_string_list
 
 
 class Customer(TimeStampedModel):
@@ -12,7 +13,7 @@ class Customer(TimeStampedModel):
     name = models.CharField(_("이름"), max_length=100)
     phone = models.CharField(_("전화번호"), max_length=32, blank=True, db_index=True)
     email = models.EmailField(_("이메일"), blank=True)
-    tags = models.JSONField(_("태그"), default=list, blank=True)
+    tags = models.JSONField(_("태그"), default=list, blank=True, validators=[validate_string_list])
     notes = models.TextField(_("메모"), blank=True)
 
     class Meta:
@@ -31,3 +32,8 @@ class Customer(TimeStampedModel):
     @property
     def masked_email(self) -> str:
         return mask_pii(self.email) if self.email else ""
+
+    def clean(self) -> None:
+        # An emptied admin box (or JSON null) means "no tags"; the column is NOT NULL.
+        if self.tags is None:
+            self.tags = []

@@ -18,6 +18,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin_mixins import NumericHistoryIdsMixin, require_numeric_ids
 from apps.core.audit import audit_record
 from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditAction
@@ -75,7 +76,7 @@ class FaqAlternativeInline(admin.TabularInline):
 
 
 @admin.register(Faq)
-class FaqAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class FaqAdmin(NumericHistoryIdsMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     form = FaqForm
     list_display = ("question", "category", "status", "updated_at", "author")
     # Both filters are columns of the FAQ row itself: no join, no DISTINCT.
@@ -161,6 +162,8 @@ class FaqAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     ) -> HttpResponse:
         """simple-history's revert would copy every column back, status and approver included,
         and could put an unreviewed text live. A POST goes through faq_revert instead."""
+        # This override runs before the mixin's check, and get_object_or_404 needs a number.
+        require_numeric_ids(object_id, version_id)
         if request.method != "POST":
             return super().history_form_view(request, object_id, version_id, extra_context)
         faq = get_object_or_404(Faq, pk=unquote(object_id))

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from apps.core.exceptions import ApplicationError
+from apps.core.validators import validate_json_keys, validate_json_object
+from apps.reports.forms import MAX_DAYS
 from apps.reports.models import ConversationExport, KpiRollupDay, ReportDefinition, ReportRun
 from apps.reports.services import parse_crontab, report_definition_schedule
 
@@ -61,6 +63,17 @@ class ReportDefinitionForm(forms.ModelForm):
         if bad:
             raise ValidationError(f"올바른 이메일이 아닙니다: {', '.join(bad)}")
         return "\n".join(filter(None, lines))
+
+    def clean_params(self) -> dict[str, Any]:
+        params = self.cleaned_data["params"]
+        if params is None:  # an emptied box (or JSON null): no parameters
+            return {}
+        # services.report_period reads `days` only, as an int; anything else fails the run.
+        validate_json_object(params)
+        validate_json_keys(params, {"days": int})
+        if not 1 <= params.get("days", 1) <= MAX_DAYS:
+            raise ValidationError(f"days는 1에서 {MAX_DAYS} 사이여야 합니다.")
+        return params
 
 
 @admin.register(ReportDefinition)

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin_mixins import NumericHistoryIdsMixin
 from apps.scenarios import services
 from apps.scenarios.models import Scenario, ScenarioSlot, ScenarioStep, ScenarioUtterance
 
@@ -165,7 +166,7 @@ class StepInline(admin.TabularInline):
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(SimpleHistoryAdmin):
+class ScenarioAdmin(NumericHistoryIdsMixin, SimpleHistoryAdmin):
     form = ScenarioForm
     list_display = ("name", "code", "is_active", "updated_at")
     list_filter = ("is_active",)

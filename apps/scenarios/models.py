@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.core.models import TimeStampedModel
+from apps.core.validators import validate_json_keys, validate_json_object
 
 # Lex V2 intent and slot names; Korean names need an ASCII code (DESIGN §8).
 LEX_NAME_RE = r"^([0-9a-zA-Z][_-]?){1,100}$"
@@ -110,6 +112,17 @@ class StepAction(models.TextChoices):
     END = "end", _("종료")
 
 
+# The params each action reads (apps/scenarios/steps.py documents their meaning).
+STEP_PARAMS: dict[str, dict[str, type]] = {
+    StepAction.REPLY: {},
+    StepAction.CRM_LOOKUP: {"lookup": str, "slot": str},
+    StepAction.ESCALATE: {"queue": str, "reason": str},
+    StepAction.PAYMENT_LINK: {"amount_slot": str, "description": str},
+    StepAction.END: {"csat": bool},
+}
+LOOKUP_KINDS = ("order", "bill", "profile")
+
+
 class ScenarioStep(models.Model):
     """An action run in order once every slot is filled (and confirmed, if asked)."""
 
@@ -119,7 +132,9 @@ class ScenarioStep(models.Model):
     order = models.PositiveSmallIntegerField(_("순서"), default=0)
     action = models.CharField(_("동작"), max_length=20, choices=StepAction.choices)
     template = models.TextField(_("답변 템플릿"), blank=True)
-    params = models.JSONField(_("매개변수"), default=dict, blank=True)
+    params = models.JSONField(
+        _("매개변수"), default=dict, blank=True, validators=[validate_json_object]
+    )
 
     class Meta:
         ordering = ["order", "id"]
@@ -128,3 +143,21 @@ class ScenarioStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.get_action_display()}"
+
+    def clean(self) -> None:
+        # An emptied admin box (or JSON null) means "no params"; the column is NOT NULL.
+        if self.params is None:
+            self.params = {}
+        # Not an object, or an unknown action: the field errors already say so.
+        if not isinstance(self.params, dict) or self.action not in STEP_PARAMS:
+            return
+        try:
+            validate_json_keys(self.params, STEP_PARAMS[self.action])
+        except ValidationError as exc:
+            raise ValidationError({"params": exc.messages})
+        lookup = self.params.get("lookup")
+        if self.action == StepAction.CRM_LOOKUP and lookup not in (None, *LOOKUP_KINDS):
+            # steps._lookup would skip an unknown kind without a word.
+            raise ValidationError(
+                {"params": _("lookup은 order, bill, profile 중 하나여야 합니다.")}
+            )

@@ -41,3 +41,34 @@ def test_it_does_not_match_partial_phone_numbers(customer, client_as_supervisor)
     )
 
     assert list(response.context["cl"].result_list) == []
+
+
+def _post_tags(client, customer, tags: str):
+    data = {"crm_id": customer.crm_id, "name": customer.name, "tags": tags, "notes": ""}
+    return client.post(reverse("admin:customers_customer_change", args=[customer.pk]), data)
+
+
+@pytest.mark.parametrize("tags", ['{"a": 1}', '"vip"', "5", "[1, 2]", '[""]'])
+def test_it_refuses_tags_that_are_not_a_list_of_strings(tags, client_as_supervisor) -> None:
+    customer = CustomerFactory(tags=["vip"])
+
+    response = _post_tags(client_as_supervisor, customer, tags)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["tags"]
+    customer.refresh_from_db()
+    assert customer.tags == ["vip"]
+
+
+@pytest.mark.parametrize(
+    ("tags", "saved"), [("", []), ("null", []), ('["vip", "해지"]', ["vip", "해지"])]
+)
+def test_it_saves_a_tag_list_and_an_emptied_box_as_no_tags(
+    tags, saved, client_as_supervisor
+) -> None:
+    customer = CustomerFactory(tags=["vip"])
+
+    assert _post_tags(client_as_supervisor, customer, tags).status_code == 302
+
+    customer.refresh_from_db()
+    assert customer.tags == saved

@@ -165,3 +165,25 @@ def test_it_filters_and_searches_alternatives(draft_faq, client_as_supervisor) -
 
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [draft_faq]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "{pk}/history/abc/"),
+        ("post", "{pk}/history/abc/"),
+        ("get", "{pk}/history/²/"),
+        ("get", "abc/history/{version}/"),
+        ("post", "abc/history/{version}/"),
+        ("get", "abc/history/"),
+    ],
+)
+def test_it_answers_non_numeric_history_ids_with_404(
+    method, path, draft_faq, client_as_supervisor
+) -> None:
+    version = draft_faq.history.earliest().history_id
+    url = _changelist() + path.format(pk=draft_faq.pk, version=version)
+
+    assert getattr(client_as_supervisor, method)(url).status_code == 404
+    draft_faq.refresh_from_db()
+    assert draft_faq.status == FaqStatus.DRAFT

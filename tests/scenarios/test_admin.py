@@ -180,3 +180,79 @@ def test_it_reverts_a_scenario_from_its_history(client_as_supervisor) -> None:
     assert scenario.name == first.name
     history_url = reverse("admin:scenarios_scenario_history", args=[scenario.pk])
     assert "바뀐 이름" in client_as_supervisor.get(history_url).content.decode()
+
+
+def _post_step(client: Client, action: str, params: str):
+    data: dict[str, object] = {
+        "code": "check_bill",
+        "name": "요금 조회",
+        "description": "",
+        "confirm_template": "",
+        "is_active": "on",
+    }
+    data |= _inline("utterances", [{"text": "요금 알려줘"}])
+    data |= _inline("slots", [])
+    data |= _inline("steps", [{"order": 0, "action": action, "template": "", "params": params}])
+    return client.post(reverse("admin:scenarios_scenario_add"), data)
+
+
+@pytest.mark.parametrize(
+    ("action", "params", "message"),
+    [
+        ("reply", '"text"', "JSON 객체"),
+        ("escalate", "[1, 2]", "JSON 객체"),
+        ("escalate", '{"queue": 5}', "queue은(는) 문자열"),
+        ("escalate", '{"quene": "billing"}', "알 수 없는 매개변수입니다: quene"),
+        ("end", '{"csat": "yes"}', "csat은(는) true 또는 false"),
+        ("crm_lookup", '{"lookup": "invoice"}', "order, bill, profile"),
+        ("payment_link", '{"amount_slot": ["amount"]}', "amount_slot은(는) 문자열"),
+    ],
+)
+def test_it_refuses_step_params_the_step_cannot_read(
+    action, params, message, client_as_supervisor
+) -> None:
+    response = _post_step(client_as_supervisor, action, params)
+
+    assert message in _errors(response)
+    assert not Scenario.objects.filter(code="check_bill").exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "params", "saved"),
+    [
+        (
+            "escalate",
+            '{"queue": "billing", "reason": "vip"}',
+            {"queue": "billing", "reason": "vip"},
+        ),
+        ("crm_lookup", '{"lookup": "bill"}', {"lookup": "bill"}),
+        ("end", '{"csat": true}', {"csat": True}),
+        ("end", "", {}),
+        ("reply", "null", {}),
+    ],
+)
+def test_it_saves_step_params_the_step_can_read(
+    action, params, saved, client_as_supervisor
+) -> None:
+    assert _post_step(client_as_supervisor, action, params).status_code == 302
+
+    assert Scenario.objects.get(code="check_bill").steps.get().params == saved
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "abc/history/"),
+        ("get", "{pk}/history/abc/"),
+        ("post", "{pk}/history/abc/"),
+        ("post", "abc/history/{version}/"),
+    ],
+)
+def test_it_answers_non_numeric_history_ids_with_404(method, path, client_as_supervisor) -> None:
+    scenario = ScenarioUtteranceFactory().scenario
+    version = scenario.history.earliest().history_id
+    url = reverse("admin:scenarios_scenario_changelist") + path.format(
+        pk=scenario.pk, version=version
+    )
+
+    assert getattr(client_as_supervisor, method)(url).status_code == 404
