@@ -27,8 +27,12 @@ demo: migrate
 run: demo
 	PORT=$(PORT) $(PY) scripts/run_portal.py
 
+# Two workers (pytest-xdist): about half the wall time on two cores; each worker loads the
+# Korean analyser, so more workers cost memory. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,10 +1,36 @@
 from __future__ import annotations
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 from django.test import Client
 
 from apps.core import roles
 from tests.factories import AgentFactory, UserFactory
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist with Redis, each worker gets a Redis database and pub/sub prefix.
+
+    Every test empties the cache, and the workers' databases both number their rows from 1:
+    sharing Redis, one worker's clear() wiped the other's throttle counters mid-test, and group
+    "conversation-1" of one test would reach the other's sockets. Runs before any cache or
+    channel layer is created (pytest-django has loaded settings; connections are lazy).
+    """
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or not settings.REDIS_URL:
+        return
+    n = int(worker[2:])
+    url = urlsplit(settings.REDIS_URL)
+    own = urlunsplit(url._replace(path=f"/{8 + n}"))  # 8.. are free: see bench/ and .ci/run
+    settings.CACHES["default"]["LOCATION"] = own
+    layer = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    layer["prefix"] = f"asgi-{worker}"
+    for host in layer["hosts"]:
+        host["address"] = own
 
 
 @pytest.fixture(autouse=True)
