@@ -5,10 +5,11 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
 from apps.agents.models import Agent, Queue, Team
+from apps.core.admin_mixins import HardenedAdminMixin
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "agent_count", "updated_at")
     search_fields = ("name",)
 
@@ -21,7 +22,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "code", "priority", "sla_seconds", "is_active", "connect_queue_id")
     list_filter = ("is_active",)
     search_fields = ("name", "code")
@@ -30,7 +31,7 @@ class QueueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):
+class AgentAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = ("display_name", "user", "team", "state", "capacity", "state_changed_at")
     # Team is a plain FK on the agent row; a queues (M2M) filter would need DISTINCT.
     list_filter = ("state", "team")

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from apps.chat.models import ChannelKey, Conversation, Message
+from apps.core.admin_mixins import HardenedAdminMixin
 
 
 class ChannelKeyStateFilter(admin.SimpleListFilter):
@@ -41,7 +42,7 @@ class ChannelKeyStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(ChannelKey)
-class ChannelKeyAdmin(admin.ModelAdmin):
+class ChannelKeyAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = ("prefix", "name", "channel", "is_active", "last_used_at", "created_at")
     list_filter = (ChannelKeyStateFilter, "channel")
     search_fields = ("name", "=prefix")
@@ -153,7 +154,7 @@ class MessageInline(_ReadOnly, admin.TabularInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(_ReadOnly, admin.ModelAdmin):
+class ConversationAdmin(HardenedAdminMixin, _ReadOnly, admin.ModelAdmin):
     list_display = (
         "id",
         "user_id",
@@ -183,7 +184,7 @@ class ConversationAdmin(_ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(_ReadOnly, admin.ModelAdmin):
+class MessageAdmin(HardenedAdminMixin, _ReadOnly, admin.ModelAdmin):
     list_display = (
         "conversation_id",
         "seq",

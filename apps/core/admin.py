@@ -1,18 +1,27 @@
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import PeriodicTask
 
 from apps.core import roles
+from apps.core.admin_mixins import HardenedAdminMixin
 from apps.core.models import AuditLog
+
+if TYPE_CHECKING:  # django-stubs-ext is a dev requirement
+    from django_stubs_ext import StrOrPromise
 
 # ContentVersion is not registered: its stamps are machine state, bumped by the services.
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(HardenedAdminMixin, admin.ModelAdmin):
     """Read-only; only the admin role may read who looked at personal data."""
 
     list_display = ("created_at", "user", "action", "target", "customer", "fields", "reason")
@@ -39,3 +48,47 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
+
+
+class PeriodicTaskForm(beat_admin.PeriodicTaskForm):
+    """django-celery-beat's form, with the checks whose absence gave supervisors a 500.
+
+    Its clean() reads cleaned_data["task"], missing when the field failed (a NUL, too long):
+    KeyError. It never checks headers, and the model turns "" into NULL: IntegrityError.
+    """
+
+    def clean(self) -> dict[str, Any]:
+        if "task" not in self.cleaned_data:  # the field's own error is already shown
+            return self.cleaned_data
+        return super().clean()
+
+    def clean_args(self) -> str:
+        return _json_of(self.cleaned_data["args"], list, _("JSON 배열이어야 합니다. 예: []"))
+
+    def clean_kwargs(self) -> str:
+        return _json_of(self.cleaned_data["kwargs"], dict, _("JSON 객체여야 합니다. 예: {}"))
+
+    def clean_headers(self) -> str:
+        return _json_of(self.cleaned_data["headers"], dict, _("JSON 객체여야 합니다. 예: {}"))
+
+
+def _json_of(value: str, kind: type, message: StrOrPromise) -> str:
+    """value if it is JSON of the given kind; an empty field means an empty one."""
+    if not value.strip():
+        return json.dumps(kind())
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, kind):
+        raise forms.ValidationError(message)
+    return value
+
+
+# Supervisors schedule reports here; re-registered for the form above and the mixin.
+admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class PeriodicTaskAdmin(HardenedAdminMixin, beat_admin.PeriodicTaskAdmin):
+    form = PeriodicTaskForm

@@ -2,8 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 def require_numeric_ids(*ids: str) -> None:
@@ -32,3 +39,99 @@ class NumericHistoryIdsMixin:
         return super().history_form_view(  # type: ignore[misc]
             request, object_id, version_id, extra_context
         )
+
+
+class HardenedAdminMixin:
+    """Forged changelist requests get Django admin's usual answers instead of a 500.
+
+    List it first on every ModelAdmin (tests/core/test_admin_hardening.py checks). Django
+    only guards against ValueError: an id like "abc" or one past the key's range reaches the
+    query (ValueError/OverflowError), a huge date_hierarchy year overflows datetime(), and
+    PostgreSQL refuses a NUL in an autocomplete term.
+    """
+
+    def response_action(
+        self, request: HttpRequest, queryset: QuerySet[Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse | None:
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        if not all(_is_key(queryset.model, value) for value in selected):
+            # None makes changelist_view redirect back to the list, as for a failed action.
+            self.message_user(  # type: ignore[attr-defined]
+                request,
+                _("선택한 항목을 찾을 수 없습니다. 아무것도 바뀌지 않았습니다."),
+                messages.ERROR,
+            )
+            return None
+        return super().response_action(request, queryset, *args, **kwargs)  # type: ignore[misc]
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        # changelist_view answers IncorrectLookupParameters with a redirect to ?e=1.
+        try:
+            return super().get_changelist_instance(request)  # type: ignore[misc]
+        except OverflowError as e:
+            raise IncorrectLookupParameters(e) from e
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        # No stored text contains a NUL, so nothing matches. The changelist's search form
+        # already refuses one; autocomplete passes its term here unchecked.
+        if "\x00" in search_term:
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)  # type: ignore[misc]
+
+
+class ImportExportGuardMixin:
+    """django-import-export's import confirmation and export page without their 500s.
+
+    List it before ImportExportModelAdmin. The confirmation posts back a format index and the
+    name of the uploaded file's temporary copy, used unchecked: "abc" raises ValueError and a
+    file already imported (the page posted twice) or a made-up name raises
+    FileNotFoundError. The export page filters by every GET parameter it does not know.
+    """
+
+    def process_import(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        if not self.has_import_permission(request):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        index = request.POST.get("format", "")
+        formats = self.get_import_formats()  # type: ignore[attr-defined]
+        if not (index.isascii() and index.isdigit() and int(index) < len(formats)):
+            return self._import_again(request)
+        try:
+            return super().process_import(request, **kwargs)  # type: ignore[misc]
+        except FileNotFoundError:
+            return self._import_again(request)
+
+    def export_action(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return super().export_action(request)  # type: ignore[misc]
+        except IncorrectLookupParameters:
+            self.message_user(  # type: ignore[attr-defined]
+                request,
+                _("내보내기 조건이 올바르지 않습니다. 목록에서 다시 내보내세요."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse(self._admin_url("changelist")))
+
+    def _import_again(self, request: HttpRequest) -> HttpResponse:
+        self.message_user(  # type: ignore[attr-defined]
+            request, _("가져올 파일을 찾을 수 없습니다. 파일을 다시 올리세요."), messages.ERROR
+        )
+        return HttpResponseRedirect(reverse(self._admin_url("import")))
+
+    def _admin_url(self, name: str) -> str:
+        opts = self.model._meta  # type: ignore[attr-defined]
+        return f"admin:{opts.app_label}_{opts.model_name}_{name}"
+
+
+def _is_key(model: Any, value: str) -> bool:
+    """Whether value can be a primary key of model: parses and is in the column's range."""
+    field = model._meta.pk
+    while field.is_relation:  # a parent link: the key is the parent's
+        field = field.target_field
+    try:
+        # Integer fields carry their database range as validators.
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True

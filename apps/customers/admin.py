@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from apps.core.admin_mixins import HardenedAdminMixin
 from apps.customers.models import Customer
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\- ]{9,}$")
@@ -22,7 +23,7 @@ def _phone_variants(term: str) -> set[str]:
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(HardenedAdminMixin, admin.ModelAdmin):
     # Lists show masked values only; the raw values are revealed (and audit-logged) on the desk.
     list_display = ("name", "crm_id", "masked_phone", "masked_email", "updated_at")
     search_fields = ("=crm_id", "name")

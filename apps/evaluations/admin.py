@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.core.admin_mixins import HardenedAdminMixin
 from apps.core.exceptions import ApplicationError
 from apps.evaluations import calibration, recordings, sampling, services
 from apps.evaluations.models import (
@@ -106,7 +107,7 @@ class FormSectionInline(_FrozenAware, admin.TabularInline):
 
 
 @admin.register(EvaluationForm)
-class EvaluationFormAdmin(admin.ModelAdmin):
+class EvaluationFormAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "version", "is_active", "weight_total", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("name",)
@@ -164,7 +165,7 @@ class FormQuestionInline(_FrozenAware, admin.TabularInline):
 
 
 @admin.register(FormSection)
-class FormSectionAdmin(admin.ModelAdmin):
+class FormSectionAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "form", "order", "weight_subtotal")
     list_filter = ("form",)
     list_select_related = ("form",)
@@ -197,7 +198,7 @@ class EvaluationAnswerInline(admin.TabularInline):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(HardenedAdminMixin, admin.ModelAdmin):
     """Read-mostly: evaluations are scored in the QA screens; here supervisors and QA staff
     look them up and mark calibration sessions."""
 
@@ -243,7 +244,7 @@ class EvaluationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SamplingRule)
-class SamplingRuleAdmin(admin.ModelAdmin):
+class SamplingRuleAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "per_agent", "csat_max", "form", "is_active", "order")
     list_filter = ("kind", "is_active")
     list_editable = ("per_agent", "is_active", "order")
@@ -259,7 +260,7 @@ class SamplingRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvaluationAssignment)
-class EvaluationAssignmentAdmin(admin.ModelAdmin):
+class EvaluationAssignmentAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = (
         "conversation_id",
         "evaluator",
@@ -310,7 +311,7 @@ class CalibrationSessionForm(forms.ModelForm):
 
 
 @admin.register(CalibrationSession)
-class CalibrationSessionAdmin(admin.ModelAdmin):
+class CalibrationSessionAdmin(HardenedAdminMixin, admin.ModelAdmin):
     form = CalibrationSessionForm
     list_display = ("title", "conversation_id", "form", "created_by", "created_at", "report_link")
     list_select_related = ("form", "created_by")
@@ -361,7 +362,7 @@ class CallRecordingForm(forms.ModelForm):
 
 
 @admin.register(CallRecording)
-class CallRecordingAdmin(admin.ModelAdmin):
+class CallRecordingAdmin(HardenedAdminMixin, admin.ModelAdmin):
     form = CallRecordingForm
     list_display = (
         "conversation_id",
@@ -376,14 +377,14 @@ class CallRecordingAdmin(admin.ModelAdmin):
 
 
 @admin.register(BannedPhrase)
-class BannedPhraseAdmin(admin.ModelAdmin):
+class BannedPhraseAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = ("phrase", "suggestion", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("phrase", "suggestion")
 
 
 @admin.register(MandatoryNotice)
-class MandatoryNoticeAdmin(admin.ModelAdmin):
+class MandatoryNoticeAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "keywords", "pattern", "is_active", "updated_at")
     list_filter = ("is_active",)
     search_fields = ("name", "keywords")

@@ -18,7 +18,12 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin_mixins import NumericHistoryIdsMixin, require_numeric_ids
+from apps.core.admin_mixins import (
+    HardenedAdminMixin,
+    ImportExportGuardMixin,
+    NumericHistoryIdsMixin,
+    require_numeric_ids,
+)
 from apps.core.audit import audit_record
 from apps.core.exceptions import ApplicationError
 from apps.core.models import AuditAction
@@ -40,7 +45,7 @@ def _user(request: HttpRequest) -> User:
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "order")
     list_editable = ("order",)
     search_fields = ("name", "slug")
@@ -48,7 +53,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(CannedResponse)
-class CannedResponseAdmin(admin.ModelAdmin):
+class CannedResponseAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = ("shortcut", "title", "category", "is_active", "updated_at")
     list_filter = ("is_active", "category")
     list_select_related = ("category",)
@@ -76,7 +81,13 @@ class FaqAlternativeInline(admin.TabularInline):
 
 
 @admin.register(Faq)
-class FaqAdmin(NumericHistoryIdsMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class FaqAdmin(
+    HardenedAdminMixin,
+    NumericHistoryIdsMixin,
+    ImportExportGuardMixin,
+    ImportExportModelAdmin,
+    SimpleHistoryAdmin,
+):
     form = FaqForm
     list_display = ("question", "category", "status", "updated_at", "author")
     # Both filters are columns of the FAQ row itself: no join, no DISTINCT.
@@ -236,7 +247,7 @@ class FaqAdmin(NumericHistoryIdsMixin, ImportExportModelAdmin, SimpleHistoryAdmi
 
 
 @admin.register(FaqCandidate)
-class FaqCandidateAdmin(admin.ModelAdmin):
+class FaqCandidateAdmin(HardenedAdminMixin, admin.ModelAdmin):
     """Clusters of questions the bot missed, written by the weekly faqs.mine_candidates task."""
 
     list_display = ("label", "count", "example_list", "period", "status", "faq_link")

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin_mixins import HardenedAdminMixin
 from apps.integrations.models import (
     HistoricalMetric,
     LexIntent,
@@ -16,7 +17,7 @@ from apps.integrations.models import (
 )
 
 
-class JobWrittenAdmin(admin.ModelAdmin):
+class JobWrittenAdmin(HardenedAdminMixin, admin.ModelAdmin):
     """Rows written by background jobs: viewable, never added by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -100,7 +101,7 @@ class WebhookDeliveryInline(admin.TabularInline):
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "url", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "url")

@@ -7,12 +7,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.admin_mixins import HardenedAdminMixin
 from apps.monitoring import alerts
 from apps.monitoring.models import AlertLog, AlertRule
 
 
 @admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
+class AlertRuleAdmin(HardenedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "metric",
@@ -44,7 +45,7 @@ class AlertRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AlertLog)
-class AlertLogAdmin(admin.ModelAdmin):
+class AlertLogAdmin(HardenedAdminMixin, admin.ModelAdmin):
     """Written by the alert task only: read-only for everyone."""
 
     list_display = (

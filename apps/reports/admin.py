@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.core.admin_mixins import HardenedAdminMixin
 from apps.core.exceptions import ApplicationError
 from apps.core.validators import validate_json_keys, validate_json_object
 from apps.reports.forms import MAX_DAYS
@@ -77,7 +78,7 @@ class ReportDefinitionForm(forms.ModelForm):
 
 
 @admin.register(ReportDefinition)
-class ReportDefinitionAdmin(admin.ModelAdmin):
+class ReportDefinitionAdmin(HardenedAdminMixin, admin.ModelAdmin):
     form = ReportDefinitionForm
     list_display = (
         "title",
@@ -113,7 +114,7 @@ class ReportDefinitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportRun)
-class ReportRunAdmin(admin.ModelAdmin):
+class ReportRunAdmin(HardenedAdminMixin, admin.ModelAdmin):
     """Read-only: runs are made by the scheduled task and the "run now" service."""
 
     list_display = (
@@ -141,7 +142,7 @@ class ReportRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConversationExport)
-class ConversationExportAdmin(admin.ModelAdmin):
+class ConversationExportAdmin(HardenedAdminMixin, admin.ModelAdmin):
     """Read-only trail of row-level exports (the AuditLog holds the same who/what/why)."""
 
     list_display = ("created_at", "requested_by", "reason", "status", "row_count", "finished_at")
@@ -156,7 +157,7 @@ class ConversationExportAdmin(admin.ModelAdmin):
 
 
 @admin.register(KpiRollupDay)
-class KpiRollupDayAdmin(admin.ModelAdmin):
+class KpiRollupDayAdmin(HardenedAdminMixin, admin.ModelAdmin):
     """Read-only: which days the KPI pages read from roll-ups, and how fresh they are."""
 
     list_display = ("day", "computed_at", "sla_seconds")

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin_mixins import NumericHistoryIdsMixin
+from apps.core.admin_mixins import HardenedAdminMixin, NumericHistoryIdsMixin
 from apps.scenarios import services
 from apps.scenarios.models import Scenario, ScenarioSlot, ScenarioStep, ScenarioUtterance
 
@@ -166,7 +166,7 @@ class StepInline(admin.TabularInline):
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(NumericHistoryIdsMixin, SimpleHistoryAdmin):
+class ScenarioAdmin(HardenedAdminMixin, NumericHistoryIdsMixin, SimpleHistoryAdmin):
     form = ScenarioForm
     list_display = ("name", "code", "is_active", "updated_at")
     list_filter = ("is_active",)
