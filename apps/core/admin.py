@@ -8,7 +8,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
-from django_celery_beat.models import PeriodicTask
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
 
 from apps.core import roles
 from apps.core.admin_mixins import HardenedAdminMixin
@@ -92,3 +98,27 @@ admin.site.unregister(PeriodicTask)
 @admin.register(PeriodicTask)
 class PeriodicTaskAdmin(HardenedAdminMixin, beat_admin.PeriodicTaskAdmin):
     form = PeriodicTaskForm
+
+
+# The schedules those tasks run on are edited by supervisors too: the same guards there.
+admin.site.unregister([ClockedSchedule, CrontabSchedule, IntervalSchedule, SolarSchedule])
+
+
+@admin.register(ClockedSchedule)
+class ClockedScheduleAdmin(HardenedAdminMixin, beat_admin.ClockedScheduleAdmin):
+    pass
+
+
+@admin.register(CrontabSchedule)
+class CrontabScheduleAdmin(HardenedAdminMixin, beat_admin.CrontabScheduleAdmin):
+    pass
+
+
+@admin.register(IntervalSchedule)
+class IntervalScheduleAdmin(HardenedAdminMixin, beat_admin.IntervalScheduleAdmin):
+    pass
+
+
+@admin.register(SolarSchedule)
+class SolarScheduleAdmin(HardenedAdminMixin, beat_admin.SolarScheduleAdmin):
+    pass

@@ -32,12 +32,12 @@ def supervisor_client(supervisor) -> Client:
     return client
 
 
-def test_it_hardens_every_project_admin_and_periodic_tasks() -> None:
+def test_it_hardens_every_project_admin_and_the_beat_schedules() -> None:
     hardened = [
         label
         for model, model_admin in admin.site._registry.items()
         if (label := model._meta.label_lower)
-        and (model.__module__.startswith("apps.") or label == "django_celery_beat.periodictask")
+        and (model.__module__.startswith("apps.") or label.startswith("django_celery_beat."))
         and not isinstance(model_admin, HardenedAdminMixin)
     ]
     assert hardened == []
@@ -222,3 +222,19 @@ def test_it_saves_empty_periodic_task_headers_as_an_empty_object(supervisor_clie
 
     assert response.status_code == 302
     assert PeriodicTask.objects.get(name="nightly").headers == "{}"
+
+
+@pytest.mark.parametrize("selected", ["abc", HUGE])
+def test_it_refuses_bad_action_ids_on_the_beat_schedules(supervisor_client, selected) -> None:
+    schedule = IntervalSchedule.objects.create(every=10, period=IntervalSchedule.MINUTES)
+    url = reverse("admin:django_celery_beat_intervalschedule_changelist")
+
+    response = supervisor_client.post(
+        url,
+        {"action": "delete_selected", "index": "0", "_selected_action": [selected]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "선택한 항목을 찾을 수 없습니다" in response.content.decode()
+    assert IntervalSchedule.objects.filter(pk=schedule.pk).exists()
