@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.admin import AdminSite
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
@@ -135,3 +136,20 @@ def _is_key(model: Any, value: str) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def harden_admin_site(site: AdminSite) -> None:
+    """Give every admin still without HardenedAdminMixin a subclass that has it.
+
+    Project admins list the mixin themselves; the libraries' admins (auth, axes, celery-results,
+    authtoken) cannot, and answered forged ids and years with a 500 too. Called from
+    CoreConfig.ready(), after django.contrib.admin's autodiscover has registered them all.
+    """
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, HardenedAdminMixin):
+            continue
+        base = type(model_admin)
+        attrs = {"__module__": base.__module__, "hardened_by_site": True}
+        hardened = type(base.__name__, (HardenedAdminMixin, base), attrs)
+        site.unregister(model)
+        site.register(model, hardened)
