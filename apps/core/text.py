@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from apps.core.exceptions import ApplicationError
@@ -17,6 +18,12 @@ def has_control_characters(text: str) -> bool:
     return any(
         unicodedata.category(ch) in ("Cc", "Cs") and ch not in ALLOWED_CONTROL for ch in text
     )
+
+
+def validate_no_control_characters(value: str) -> None:
+    """A form/model field validator: text people read and export has no control characters."""
+    if has_control_characters(value):
+        raise ValidationError(_("제어 문자는 쓸 수 없습니다."), code="control_characters")
 
 
 def clean_message_text(text: str, field: str = "message") -> str:

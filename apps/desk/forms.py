@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.agents.models import Agent, AgentState, Queue
-from apps.core.text import has_control_characters
+from apps.core.text import validate_no_control_characters
 
 DISPOSITIONS = [
     ("resolved", _("해결")),
@@ -13,12 +13,6 @@ DISPOSITIONS = [
     ("complaint", _("불만 접수")),
     ("other", _("기타")),
 ]
-
-
-def no_control_characters(value: str) -> None:
-    # Notes are read by people and exported: keep them to text (line breaks and tabs are fine).
-    if has_control_characters(value):
-        raise forms.ValidationError(_("제어 문자는 쓸 수 없습니다."), code="control_characters")
 
 
 class StateForm(forms.Form):
@@ -32,7 +26,7 @@ class WrapupForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        validators=[no_control_characters],
+        validators=[validate_no_control_characters],
     )
 
 
@@ -43,7 +37,9 @@ class TransferForm(forms.Form):
     agent = forms.ModelChoiceField(
         label=_("상담원"), required=False, queryset=Agent.objects.exclude(state=AgentState.OFFLINE)
     )
-    note = forms.CharField(label=_("이관 메모"), max_length=500, validators=[no_control_characters])
+    note = forms.CharField(
+        label=_("이관 메모"), max_length=500, validators=[validate_no_control_characters]
+    )
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

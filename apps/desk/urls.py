@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.desk import views
+from apps.desk import board_views, views
 
 app_name = "desk"
 
@@ -17,10 +17,10 @@ urlpatterns = [
     path("c/<int:pk>/wrapup/", views.wrapup, name="wrapup"),
     path("c/<int:pk>/transfer/", views.transfer, name="transfer"),
     path("c/<int:pk>/reveal/", views.reveal, name="reveal"),
-    path("board/", views.board, name="board"),
-    path("board/snapshot/", views.board_snapshot, name="board_snapshot"),
-    path("board/panels/lists/", views.board_lists, name="board_lists"),
-    path("board/c/<int:pk>/", views.board_watch, name="board_watch"),
-    path("board/c/<int:pk>/whisper/", views.board_whisper, name="board_whisper"),
-    path("board/c/<int:pk>/take-over/", views.board_take_over, name="board_take_over"),
+    path("board/", board_views.board, name="board"),
+    path("board/snapshot/", board_views.board_snapshot, name="board_snapshot"),
+    path("board/panels/lists/", board_views.board_lists, name="board_lists"),
+    path("board/c/<int:pk>/", board_views.board_watch, name="board_watch"),
+    path("board/c/<int:pk>/whisper/", board_views.board_whisper, name="board_whisper"),
+    path("board/c/<int:pk>/take-over/", board_views.board_take_over, name="board_take_over"),
 ]

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from apps.core.pii import mask_pii
 from apps.scenarios.models import ScenarioSlot, SlotValidator
+from apps.scenarios.numbers import alternation, number_words
 
 logger = logging.getLogger(__name__)
 
@@ -160,95 +161,7 @@ def validate_choice(slot: ScenarioSlot, text: str) -> SlotResult:
 
 # --- number ---------------------------------------------------------------------------------
 
-_NATIVE_UNITS = {
-    "하나": 1,
-    "한": 1,
-    "둘": 2,
-    "두": 2,
-    "셋": 3,
-    "세": 3,
-    "석": 3,
-    "넷": 4,
-    "네": 4,
-    "넉": 4,
-    "다섯": 5,
-    "여섯": 6,
-    "일곱": 7,
-    "여덟": 8,
-    "아홉": 9,
-}
-_NATIVE_TENS = {
-    "열": 10,
-    "스물": 20,
-    "스무": 20,
-    "서른": 30,
-    "마흔": 40,
-    "쉰": 50,
-    "예순": 60,
-    "일흔": 70,
-    "여든": 80,
-    "아흔": 90,
-}
-# Short forms only occur before a counter; a bare "네" is a yes, not a four.
-_NEEDS_COUNTER = {"한", "두", "세", "석", "네", "넉", "스무"}
-_COUNTERS = "개월|켤레|마리|시간|개|명|장|권|건|대|병|잔|번|살|회|벌|달|통|층|원|분"
-_NUMBER_TAIL = r"(?:정도|쯤|만)?(?:이요|요|입니다|이에요|예요|주세요)?"
-
-
-def _alternation(words: dict[str, int]) -> str:
-    return "|".join(sorted(words, key=len, reverse=True))
-
-
-_NATIVE_RE = re.compile(
-    rf"(?P<tens>{_alternation(_NATIVE_TENS)})?(?P<unit>{_alternation(_NATIVE_UNITS)})?"
-    rf"(?P<counter>{_COUNTERS})?{_NUMBER_TAIL}"
-)
-_SINO_DIGITS = {
-    "영": 0,
-    "공": 0,
-    "일": 1,
-    "이": 2,
-    "삼": 3,
-    "사": 4,
-    "오": 5,
-    "육": 6,
-    "칠": 7,
-    "팔": 8,
-    "구": 9,
-}
-_SINO_UNITS = {"십": 10, "백": 100, "천": 1000}
-_SINO_RE = re.compile(rf"(?P<num>[영공일이삼사오육칠팔구십백천만]+)(?:{_COUNTERS})?{_NUMBER_TAIL}")
 _DIGITS_RE = re.compile(r"\d+")  # runs on compact text, where "1,000" is already "1000"
-
-
-def _native_number(answer: str) -> int | None:
-    m = _NATIVE_RE.fullmatch(answer)
-    if not m or not (m.group("tens") or m.group("unit")):
-        return None
-    tens, unit = m.group("tens"), m.group("unit")
-    short = (unit in _NEEDS_COUNTER and not tens) or (tens == "스무" and not unit)
-    if (short and not m.group("counter")) or (tens == "스무" and unit):
-        return None
-    return _NATIVE_TENS.get(tens or "", 0) + _NATIVE_UNITS.get(unit or "", 0)
-
-
-def _sino_number(answer: str) -> int | None:
-    m = _SINO_RE.fullmatch(answer)
-    if not m:
-        return None
-    total, section, digit = 0, 0, None
-    for ch in m.group("num"):
-        if ch in _SINO_DIGITS:
-            if digit is not None:  # "삼삼" is not a number word
-                return None
-            digit = _SINO_DIGITS[ch]
-        elif ch in _SINO_UNITS:
-            section += (1 if digit is None else digit) * _SINO_UNITS[ch]
-            digit = None
-        else:  # 만
-            total += (section + (digit or 0) or 1) * 10_000
-            section, digit = 0, None
-    return total + section + (digit or 0)
 
 
 def parse_number(text: str) -> int | None:
@@ -257,8 +170,7 @@ def parse_number(text: str) -> int | None:
     if numbers:
         # "3개 주세요" is one number; "11월 3일" is not an answer to "몇 개".
         return int(numbers[0]) if len(numbers) == 1 else None
-    native = _native_number(answer)
-    return native if native is not None else _sino_number(answer)
+    return number_words(answer)
 
 
 def validate_number(slot: ScenarioSlot, text: str) -> SlotResult:
@@ -293,7 +205,7 @@ _WEEK_OFFSETS = {
 _FULL_DATE_RE = re.compile(r"(?<!\d)(\d{4})(?:[-./]|년)(\d{1,2})(?:[-./]|월)(\d{1,2})(?!\d)")
 _MONTH_DAY_RE = re.compile(r"(?<!\d)(\d{1,2})(?:[/.-]|월)(\d{1,2})(?:일|(?!\d))")
 _DAY_RE = re.compile(r"(?<![\d월])(\d{1,2})일")
-_WEEKDAY_RE = re.compile(rf"({_alternation(_WEEK_OFFSETS)})?([{WEEKDAYS}])(요일)?")
+_WEEKDAY_RE = re.compile(rf"({alternation(_WEEK_OFFSETS)})?([{WEEKDAYS}])(요일)?")
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
