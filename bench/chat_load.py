@@ -2,7 +2,7 @@
 
     # the issue's targets (the lead's quiet-machine runs):
     python bench/chat_load.py --customers 1000 --messages 3 --think 5
-    python bench/chat_load.py --rate 200 --duration 600         # sustained fixed arrival rate
+    python bench/chat_load.py --rate 200 --duration 600         # sustained rate, each minute printed
     # smaller runs while working on a shared machine:
     python bench/chat_load.py --customers 300 --messages 3 --think 5 --capacity-seconds 15
     python bench/chat_load.py --sequential 500                  # one client: ms per request
@@ -318,6 +318,7 @@ async def fixed_rate(client: Client, rate: float, seconds: float) -> Stats:
         if reply:
             stats.sent[reply["session_id"]] = [body["client_message_id"]]
 
+    reporter = asyncio.create_task(report_windows(stats, started))
     while time.monotonic() - started < seconds:
         body = {
             "message": random.choice(QUESTIONS),
@@ -328,7 +329,23 @@ async def fixed_rate(client: Client, rate: float, seconds: float) -> Stats:
         n += 1
         await asyncio.sleep(max(0.0, started + n / rate - time.monotonic()))
     await asyncio.gather(*tasks)
+    reporter.cancel()
     return stats
+
+
+async def report_windows(stats: Stats, started: float, every: float = 60.0) -> None:
+    """Print each minute's figures: a ten-minute run that degrades shows when it started to."""
+    last = Stats()
+    while True:
+        await asyncio.sleep(every)
+        window = Stats(
+            latencies=stats.latencies[len(last.latencies) :],
+            errors=stats.errors - last.errors,
+            retries=stats.retries - last.retries,
+            shed=stats.shed - last.shed,
+        )
+        last = Stats(list(stats.latencies), stats.errors, stats.retries, stats.shed)
+        print(f"  {time.monotonic() - started:4.0f}s  {window.summary()}", flush=True)
 
 
 def verify(database_url: str, stats: Stats) -> tuple[int, int, int]:
