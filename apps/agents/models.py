@@ -123,7 +123,11 @@ class Agent(TimeStampedModel):
 
 class AgentStateChange(models.Model):
     agent = models.ForeignKey(
-        Agent, on_delete=models.CASCADE, related_name="state_history", verbose_name=_("상담원")
+        Agent,
+        db_index=False,
+        on_delete=models.CASCADE,
+        related_name="state_history",
+        verbose_name=_("상담원"),
     )
     state = models.CharField(_("상태"), max_length=20, choices=AgentState.choices)
     started_at = models.DateTimeField(_("시작"))

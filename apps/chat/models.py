@@ -102,10 +102,16 @@ class Conversation(models.Model):
     """One customer conversation; every KPI is an aggregate over its timestamps (DESIGN §3)."""
 
     session_id = models.UUIDField(_("세션 ID"), default=uuid.uuid4, unique=True, editable=False)
+    # channel_key, customer and agent lead a composite index below (Meta.indexes), which serves
+    # their joins and deletes too. A lone FK index beside it costs a write per conversation and
+    # is a trap: a prepared statement planned while the table was small cached a plan on the
+    # lone channel_key index, which then scanned every conversation of the key for the replay
+    # check (chat turns at 200/s slowed from 13 ms to seconds in four minutes; bench/chat_load.py).
     channel_key = models.ForeignKey(
         ChannelKey,
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="conversations",
         verbose_name=_("채널 키"),
@@ -116,6 +122,7 @@ class Conversation(models.Model):
         "customers.Customer",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.SET_NULL,
         related_name="conversations",
         verbose_name=_("고객"),
@@ -135,6 +142,7 @@ class Conversation(models.Model):
         "agents.Agent",
         null=True,
         blank=True,
+        db_index=False,
         on_delete=models.SET_NULL,
         related_name="conversations",
         verbose_name=_("상담원"),
@@ -212,8 +220,13 @@ class MessageSender(models.TextChoices):
 
 
 class Message(models.Model):
+    # The unique (conversation, seq) constraint's index serves every lookup by conversation.
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages", verbose_name=_("대화")
+        Conversation,
+        db_index=False,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("대화"),
     )
     seq = models.PositiveIntegerField(_("순번"))
     sender = models.CharField(_("보낸 사람"), max_length=10, choices=MessageSender.choices)

@@ -94,12 +94,14 @@ class Evaluation(TimeStampedModel):
     )
     conversation = models.ForeignKey(
         "chat.Conversation",
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="evaluations",
         verbose_name=_("대화"),
     )
     agent = models.ForeignKey(
         "agents.Agent",
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="evaluations",
         verbose_name=_("상담원"),
@@ -160,7 +162,11 @@ class Evaluation(TimeStampedModel):
 
 class EvaluationAnswer(models.Model):
     evaluation = models.ForeignKey(
-        Evaluation, on_delete=models.CASCADE, related_name="answers", verbose_name=_("평가")
+        Evaluation,
+        db_index=False,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        verbose_name=_("평가"),
     )
     question = models.ForeignKey(
         FormQuestion, on_delete=models.PROTECT, related_name="answers", verbose_name=_("항목")
@@ -265,6 +271,7 @@ class EvaluationAssignment(TimeStampedModel):
     )
     evaluator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        db_index=False,
         on_delete=models.PROTECT,
         related_name="evaluation_assignments",
         verbose_name=_("평가자"),

@@ -119,7 +119,11 @@ class Faq(TimeStampedModel):
 
 class FaqAlternative(models.Model):
     faq = models.ForeignKey(
-        Faq, on_delete=models.CASCADE, related_name="alternatives", verbose_name=_("FAQ")
+        Faq,
+        db_index=False,
+        on_delete=models.CASCADE,
+        related_name="alternatives",
+        verbose_name=_("FAQ"),
     )
     text = models.CharField(_("대체 질문"), max_length=300)
     history = HistoricalRecords()

@@ -168,7 +168,11 @@ class DeliveryStatus(models.TextChoices):
 
 class WebhookDelivery(models.Model):
     webhook = models.ForeignKey(
-        Webhook, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("웹훅")
+        Webhook,
+        db_index=False,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("웹훅"),
     )
     event = models.CharField(_("이벤트"), max_length=60)
     # Sent as X-AICC-Event-Id: receivers drop repeats of a delivery we had to retry.

@@ -153,7 +153,11 @@ class AlertStatus(models.TextChoices):
 
 class AlertLog(models.Model):
     rule = models.ForeignKey(
-        AlertRule, on_delete=models.CASCADE, related_name="logs", verbose_name=_("규칙")
+        AlertRule,
+        db_index=False,
+        on_delete=models.CASCADE,
+        related_name="logs",
+        verbose_name=_("규칙"),
     )
     metric = models.CharField(_("지표"), max_length=24, choices=AlertMetric.choices)
     value = models.FloatField(_("측정값"))

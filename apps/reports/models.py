@@ -61,7 +61,11 @@ class RunStatus(models.TextChoices):
 
 class ReportRun(models.Model):
     definition = models.ForeignKey(
-        ReportDefinition, on_delete=models.CASCADE, related_name="runs", verbose_name=_("리포트")
+        ReportDefinition,
+        db_index=False,
+        on_delete=models.CASCADE,
+        related_name="runs",
+        verbose_name=_("리포트"),
     )
     period_start = models.DateField(_("기간 시작"))
     period_end = models.DateField(_("기간 끝"))

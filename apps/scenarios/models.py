@@ -51,7 +51,11 @@ class Scenario(TimeStampedModel):
 
 class ScenarioUtterance(models.Model):
     scenario = models.ForeignKey(
-        Scenario, on_delete=models.CASCADE, related_name="utterances", verbose_name=_("시나리오")
+        Scenario,
+        db_index=False,
+        on_delete=models.CASCADE,
+        related_name="utterances",
+        verbose_name=_("시나리오"),
     )
     text = models.CharField(_("학습 문장"), max_length=300)
 
@@ -79,7 +83,11 @@ class SlotValidator(models.TextChoices):
 
 class ScenarioSlot(models.Model):
     scenario = models.ForeignKey(
-        Scenario, on_delete=models.CASCADE, related_name="slots", verbose_name=_("시나리오")
+        Scenario,
+        db_index=False,
+        on_delete=models.CASCADE,
+        related_name="slots",
+        verbose_name=_("시나리오"),
     )
     order = models.PositiveSmallIntegerField(_("순서"), default=0)
     name = models.CharField(_("슬롯 이름"), max_length=50, validators=[slot_name_validator])

@@ -1,0 +1,33 @@
+import django.db.models.deletion
+from django.db import migrations, models
+
+from apps.core.migration_ops import drop_foreign_key_indexes
+
+
+class Migration(migrations.Migration):
+    """Foreign keys that a composite index leads with lose their own index: the
+    composite serves them, and the lone index costs writes and misleads cached plans
+    (tests/core/test_schema_indexes.py)."""
+
+    dependencies = [
+        ("agents", "0002_alter_agent_skills_alter_queue_skills"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            database_operations=[drop_foreign_key_indexes(("agents.agentstatechange", "agent"))],
+            state_operations=[
+                migrations.AlterField(
+                    model_name="agentstatechange",
+                    name="agent",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="state_history",
+                        to="agents.agent",
+                        verbose_name="상담원",
+                    ),
+                ),
+            ],
+        ),
+    ]
