@@ -3,8 +3,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
@@ -15,6 +18,8 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
+from django_celery_results import admin as results_admin
+from django_celery_results.models import GroupResult, TaskResult
 
 from apps.core import roles
 from apps.core.admin_mixins import HardenedAdminMixin
@@ -122,3 +127,33 @@ class IntervalScheduleAdmin(HardenedAdminMixin, beat_admin.IntervalScheduleAdmin
 @admin.register(SolarSchedule)
 class SolarScheduleAdmin(HardenedAdminMixin, beat_admin.SolarScheduleAdmin):
     pass
+
+
+# The worker writes task results; a hand-made one is meaningless, and an empty add form hit the
+# unique task_id with an IntegrityError (a 500).
+admin.site.unregister([TaskResult, GroupResult])
+
+
+@admin.register(TaskResult)
+class TaskResultAdmin(HardenedAdminMixin, results_admin.TaskResultAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(GroupResult)
+class GroupResultAdmin(HardenedAdminMixin, results_admin.GroupResultAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(HardenedAdminMixin, axes_admin.AccessAttemptAdmin):
+    @admin.action(description=_("만료된 로그인 시도 정리"))
+    def cleanup_expired_attempts(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # axes counts the cool-off back from the attempt time its login middleware puts on the
+        # request; an admin request has none (AttributeError, a 500): count back from now.
+        request.axes_attempt_time = None  # type: ignore[attr-defined]
+        super().cleanup_expired_attempts(request, queryset)

@@ -265,3 +265,40 @@ def test_it_refuses_bad_action_ids_on_the_beat_schedules(supervisor_client, sele
     assert response.status_code == 200
     assert "선택한 항목을 찾을 수 없습니다" in response.content.decode()
     assert IntervalSchedule.objects.filter(pk=schedule.pk).exists()
+
+
+def test_task_and_group_results_cannot_be_added_by_hand() -> None:
+    from django_celery_results.models import TaskResult
+
+    client = Client(raise_request_exception=False)
+    # The demo admin is a superuser: it held the add permission the library offered.
+    client.force_login(f.UserFactory(username="root", roles=[roles.ADMIN], is_superuser=True))
+    for name in ("taskresult", "groupresult"):
+        url = reverse(f"admin:django_celery_results_{name}_add")
+        assert client.get(url).status_code == 403
+        assert client.post(url, {}).status_code == 403
+    assert not TaskResult.objects.exists()
+
+
+def test_the_admin_cleans_up_only_expired_login_attempts(client_as_admin) -> None:
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.utils import timezone
+
+    def attempt(username: str, minutes_ago: int) -> AccessAttempt:
+        row = AccessAttempt.objects.create(
+            username=username, ip_address="10.0.0.1", user_agent="test", failures_since_start=3
+        )
+        # attempt_time is auto_now_add: backdate it in SQL.
+        when = timezone.now() - timedelta(minutes=minutes_ago)
+        AccessAttempt.objects.filter(pk=row.pk).update(attempt_time=when)
+        return row
+
+    expired, recent = attempt("old", 60), attempt("new", 1)  # cool-off is 15 minutes
+    response = client_as_admin.post(
+        reverse("admin:axes_accessattempt_changelist"),
+        {"action": "cleanup_expired_attempts", "_selected_action": [expired.pk, recent.pk]},
+    )
+    assert response.status_code == 302
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["new"]
