@@ -2,7 +2,7 @@
 
     # the targets (the lead's quiet-machine runs):
     python bench/chat_load.py --customers 1000 --messages 3 --think 5
-    python bench/chat_load.py --rate 200 --duration 600         # sustained rate, each minute printed
+    python bench/chat_load.py --rate 200 --duration 600   # sustained rate, each minute shown
     # smaller runs while working on a shared machine:
     python bench/chat_load.py --customers 300 --messages 3 --think 5 --capacity-seconds 15
     python bench/chat_load.py --sequential 500                  # one client: ms per request
