@@ -5,15 +5,13 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from apps.core.admin_mixins import HardenedAdminMixin
 from apps.core.exceptions import ApplicationError
-from apps.core.validators import validate_json_keys, validate_json_object
-from apps.reports.forms import MAX_DAYS
 from apps.reports.models import ConversationExport, KpiRollupDay, ReportDefinition, ReportRun
 from apps.reports.services import parse_crontab, report_definition_schedule
 
@@ -29,10 +27,12 @@ def _crontab_text(definition: ReportDefinition) -> str:
 class ReportDefinitionForm(forms.ModelForm):
     # The schedule is a django-celery-beat PeriodicTask kept in step by the service on save.
     crontab = forms.CharField(
-        label="일정(크론)",
+        label=_("일정(크론)"),
         required=False,
-        help_text="분 시 일 월 요일, Asia/Seoul. 예: 0 7 * * * = 매일 07:00. 비우면 일정 없음. "
-        '매개변수 {"days": 7}이면 7일치(발송 전날까지)를 만듭니다.',
+        help_text=_(
+            "분 시 일 월 요일, Asia/Seoul. 예: 0 7 * * * = 매일 07:00. 비우면 일정 없음. "
+            '매개변수 {"days": 7}이면 7일치(발송 전날까지)를 만듭니다.'
+        ),
     )
 
     class Meta:
@@ -52,29 +52,6 @@ class ReportDefinitionForm(forms.ModelForm):
             except ApplicationError as exc:
                 raise ValidationError(str(exc))
         return value
-
-    def clean_recipients(self) -> str:
-        lines = [line.strip() for line in self.cleaned_data["recipients"].splitlines()]
-        bad = []
-        for line in filter(None, lines):
-            try:
-                validate_email(line)
-            except ValidationError:
-                bad.append(line)
-        if bad:
-            raise ValidationError(f"올바른 이메일이 아닙니다: {', '.join(bad)}")
-        return "\n".join(filter(None, lines))
-
-    def clean_params(self) -> dict[str, Any]:
-        params = self.cleaned_data["params"]
-        if params is None:  # an emptied box (or JSON null): no parameters
-            return {}
-        # services.report_period reads `days` only, as an int; anything else fails the run.
-        validate_json_object(params)
-        validate_json_keys(params, {"days": int})
-        if not 1 <= params.get("days", 1) <= MAX_DAYS:
-            raise ValidationError(f"days는 1에서 {MAX_DAYS} 사이여야 합니다.")
-        return params
 
 
 @admin.register(ReportDefinition)
@@ -100,11 +77,11 @@ class ReportDefinitionAdmin(HardenedAdminMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         report_definition_schedule(definition=obj, crontab=form.cleaned_data["crontab"])
 
-    @admin.display(description="수신자 수")
+    @admin.display(description=_("수신자 수"))
     def recipient_count(self, definition: ReportDefinition) -> int:
         return len(definition.recipient_list)
 
-    @admin.display(description="일정")
+    @admin.display(description=_("일정"))
     def schedule(self, definition: ReportDefinition) -> str:
         task = definition.periodic_task
         if task is None:

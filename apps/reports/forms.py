@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.agents.models import Agent, Queue, Team
 from apps.reports.drilldown import KPI_BY_KEY
+from apps.reports.models import MAX_DAYS
 
-MAX_DAYS = 366
 # Reports cover the years the service can have data for, with a year ahead for periods picked
 # forward (this month, this quarter). Days are turned into datetimes with a few days of margin
 # (day_bounds adds one, the occupancy scan looks one back, FCR seven ahead), which overflow

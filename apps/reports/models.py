@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
+from apps.core.validators import validate_json_keys, validate_json_object
+
+# The longest period one report or export covers.
+MAX_DAYS = 366
 
 
 class ReportKind(models.TextChoices):
@@ -50,6 +56,34 @@ class ReportDefinition(TimeStampedModel):
     @property
     def recipient_list(self) -> list[str]:
         return [line.strip() for line in self.recipients.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        """Recipients and params the scheduled run can use, whichever form or import saves."""
+        errors: dict[str, list[ValidationError]] = {}
+        bad = []
+        for recipient in self.recipient_list:
+            try:
+                validate_email(recipient)
+            except ValidationError:
+                bad.append(recipient)
+        if bad:
+            message = _("올바른 이메일이 아닙니다: %(emails)s")
+            errors["recipients"] = [ValidationError(message, params={"emails": ", ".join(bad)})]
+        self.recipients = "\n".join(self.recipient_list)
+        # An emptied admin box (or JSON null) means "no params"; the column is NOT NULL.
+        if self.params is None:
+            self.params = {}
+        try:
+            # services.report_period reads `days` only, as an int; anything else fails the run.
+            validate_json_object(self.params)
+            validate_json_keys(self.params, {"days": int})
+            if not 1 <= self.params.get("days", 1) <= MAX_DAYS:
+                message = _("days는 1에서 %(max)d 사이여야 합니다.")
+                raise ValidationError(message, params={"max": MAX_DAYS})
+        except ValidationError as exc:
+            errors["params"] = [exc]
+        if errors:
+            raise ValidationError(errors)
 
 
 class RunStatus(models.TextChoices):

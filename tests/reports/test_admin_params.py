@@ -61,3 +61,22 @@ def test_it_saves_params_the_run_can_use(params, saved, definition, client_as_su
     definition.refresh_from_db()
     assert definition.params == saved
     report_period(definition=definition, day=definition.created_at.date())  # does not raise
+
+
+def test_the_model_refuses_bad_recipients_and_params_whatever_form_saves_it(definition):
+    from django.core.exceptions import ValidationError
+
+    definition.recipients = "ops@example.com\nnot-an-email\n"
+    definition.params = {"days": 0}
+    with pytest.raises(ValidationError) as caught:
+        definition.full_clean()
+    assert set(caught.value.message_dict) == {"recipients", "params"}
+    assert "not-an-email" in caught.value.message_dict["recipients"][0]
+
+
+def test_the_model_tidies_recipients_and_reads_null_params_as_no_params(definition):
+    definition.recipients = "  ops@example.com \n\n qa@example.com"
+    definition.params = None
+    definition.full_clean()
+    assert definition.recipients == "ops@example.com\nqa@example.com"
+    assert definition.params == {}
