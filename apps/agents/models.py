@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from apps.core.models import TimeStampedModel
-from apps.core.validators import validate_string_list
+from apps.core.validators import empty_when_null, validate_string_list
 
 
 class Team(TimeStampedModel):
@@ -48,9 +48,7 @@ class Queue(TimeStampedModel):
         return self.name
 
     def clean(self) -> None:
-        # An emptied admin box (or JSON null) means "no skills"; the column is NOT NULL.
-        if self.skills is None:
-            self.skills = []
+        empty_when_null(self, skills=[])
 
 
 class AgentState(models.TextChoices):
@@ -105,9 +103,7 @@ class Agent(TimeStampedModel):
         return self.display_name
 
     def clean(self) -> None:
-        # An emptied admin box (or JSON null) means "no skills"; the column is NOT NULL.
-        if self.skills is None:
-            self.skills = []
+        empty_when_null(self, skills=[])
 
     @transaction.atomic
     def set_state(self, state: str) -> None:

@@ -14,6 +14,16 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 
+def empty_when_null(instance: Any, **empties: Any) -> None:
+    """Read JSON null in these NOT NULL columns as their empty value, for a model's clean().
+
+    An emptied admin box arrives as None, and the field validators never see it (above).
+    """
+    for name, empty in empties.items():
+        if getattr(instance, name) is None:
+            setattr(instance, name, empty)
+
+
 def validate_string_list(value: Any) -> None:
     """A list of non-empty strings without surrounding spaces (skills and tags compare exactly)."""
     if not isinstance(value, list):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
 from apps.core.pii import mask_pii
-from apps.core.validators import validate_string_list
+from apps.core.validators import empty_when_null, validate_string_list
 
 
 class Customer(TimeStampedModel):
@@ -34,6 +34,4 @@ class Customer(TimeStampedModel):
         return mask_pii(self.email) if self.email else ""
 
     def clean(self) -> None:
-        # An emptied admin box (or JSON null) means "no tags"; the column is NOT NULL.
-        if self.tags is None:
-            self.tags = []
+        empty_when_null(self, tags=[])

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
-from apps.core.validators import validate_json_keys, validate_json_object
+from apps.core.validators import empty_when_null, validate_json_keys, validate_json_object
 
 # The longest period one report or export covers.
 MAX_DAYS = 366
@@ -70,9 +70,7 @@ class ReportDefinition(TimeStampedModel):
             message = _("올바른 이메일이 아닙니다: %(emails)s")
             errors["recipients"] = [ValidationError(message, params={"emails": ", ".join(bad)})]
         self.recipients = "\n".join(self.recipient_list)
-        # An emptied admin box (or JSON null) means "no params"; the column is NOT NULL.
-        if self.params is None:
-            self.params = {}
+        empty_when_null(self, params={})
         try:
             # services.report_period reads `days` only, as an int; anything else fails the run.
             validate_json_object(self.params)

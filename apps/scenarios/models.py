@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from apps.core.models import TimeStampedModel
-from apps.core.validators import validate_json_keys, validate_json_object
+from apps.core.validators import empty_when_null, validate_json_keys, validate_json_object
 
 # Lex V2 intent and slot names; Korean names need an ASCII code (DESIGN §8).
 LEX_NAME_RE = r"^([0-9a-zA-Z][_-]?){1,100}$"
@@ -153,9 +153,7 @@ class ScenarioStep(models.Model):
         return f"{self.order}. {self.get_action_display()}"
 
     def clean(self) -> None:
-        # An emptied admin box (or JSON null) means "no params"; the column is NOT NULL.
-        if self.params is None:
-            self.params = {}
+        empty_when_null(self, params={})
         # Not an object, or an unknown action: the field errors already say so.
         if not isinstance(self.params, dict) or self.action not in STEP_PARAMS:
             return
