@@ -38,6 +38,10 @@ GARBAGE_FORM = {
     "reason": "",
     "state": "zz",
     "queue": HUGE,
+    # One id, the only one: an "abc" beside it is refused before any query runs.
+    "queues": HUGE,
+    "team": HUGE,
+    "skills": '{"a": 1}',
     "agent": "abc",
     "score": "NaN",
     "date_from": "0001-01-01",

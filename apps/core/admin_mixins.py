@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin import AdminSite
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import ManyToManyField, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -42,13 +43,31 @@ class NumericHistoryIdsMixin:
         )
 
 
+class KeyCheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids outside the key column's range before the IN query: SQLite raised
+    OverflowError on a 20-digit id (a 500), PostgreSQL only answered an empty match."""
+
+    def clean(self, value: Any) -> QuerySet[Any]:
+        queryset = self.queryset
+        if queryset is not None and self.to_field_name is None and isinstance(value, list | tuple):
+            for pk in value:
+                if not _is_key(queryset.model, str(pk)):
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super().clean(value)
+
+
 class HardenedAdminMixin:
     """Forged changelist requests get Django admin's usual answers instead of a 500.
 
     List it first on every ModelAdmin (tests/core/test_admin_hardening.py checks). Django
     only guards against ValueError: an id like "abc" or one past the key's range reaches the
-    query (ValueError/OverflowError), a huge date_hierarchy year overflows datetime(), and
-    PostgreSQL refuses a NUL in an autocomplete term.
+    query (ValueError/OverflowError, in actions and many-to-many fields), a huge
+    date_hierarchy year overflows datetime(), and PostgreSQL refuses a NUL in an autocomplete
+    term.
     """
 
     def response_action(
@@ -71,6 +90,12 @@ class HardenedAdminMixin:
             return super().get_changelist_instance(request)  # type: ignore[misc]
         except OverflowError as e:
             raise IncorrectLookupParameters(e) from e
+
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
+        kwargs.setdefault("form_class", KeyCheckedMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
