@@ -335,16 +335,16 @@ async def fixed_rate(client: Client, rate: float, seconds: float) -> Stats:
 
 async def report_windows(stats: Stats, started: float, every: float = 60.0) -> None:
     """Print each minute's figures: a ten-minute run that degrades shows when it started to."""
-    last = Stats()
+    seen = errors = retries = shed = 0
     while True:
         await asyncio.sleep(every)
         window = Stats(
-            latencies=stats.latencies[len(last.latencies) :],
-            errors=stats.errors - last.errors,
-            retries=stats.retries - last.retries,
-            shed=stats.shed - last.shed,
+            latencies=stats.latencies[seen:],
+            errors=stats.errors - errors,
+            retries=stats.retries - retries,
+            shed=stats.shed - shed,
         )
-        last = Stats(list(stats.latencies), stats.errors, stats.retries, stats.shed)
+        seen, errors, retries, shed = len(stats.latencies), stats.errors, stats.retries, stats.shed
         print(f"  {time.monotonic() - started:4.0f}s  {window.summary()}", flush=True)
 
 

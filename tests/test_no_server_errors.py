@@ -118,16 +118,16 @@ def _client(user: User | None) -> Client:
     return client
 
 
-def _server_errors(client: Client, path: str) -> list[str]:
-    errors = []
-    for method, response in (
-        ("GET", client.get(path)),
-        ("GET", client.get(path + GARBAGE_QUERY)),
-        ("POST", client.post(path + GARBAGE_QUERY, GARBAGE_FORM)),
-    ):
-        if response.status_code >= 500:
-            errors.append(f"{method} {path} -> {response.status_code}")
-    return errors
+def _server_errors(client: Client, path: str, post: bool = True) -> list[str]:
+    """A plain GET, a GET with a garbage query and (unless post=False) a garbage POST."""
+    responses = [("GET", client.get(path)), ("GET", client.get(path + GARBAGE_QUERY))]
+    if post:
+        responses.append(("POST", client.post(path + GARBAGE_QUERY, GARBAGE_FORM)))
+    return [
+        f"{method} {path} -> {response.status_code}"
+        for method, response in responses
+        if response.status_code >= 500
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -193,11 +193,6 @@ def test_no_admin_page_answers_a_hostile_request_with_a_server_error(crawl_data,
         client = _client(_user(role))
         for path in paths:
             # Not the POST of delete: a garbage form there still confirms the deletion.
-            get = client.get(path + GARBAGE_QUERY)
-            if get.status_code >= 500:
-                errors.append(f"{role}: GET {path} -> {get.status_code}")
-            if not path.endswith("/delete/"):
-                post = client.post(path, GARBAGE_FORM)
-                if post.status_code >= 500:
-                    errors.append(f"{role}: POST {path} -> {post.status_code}")
+            post = not path.endswith("/delete/")
+            errors += [f"{role}: {error}" for error in _server_errors(client, path, post)]
     assert errors == []

@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.validators import is_primary_key
+
 
 def require_numeric_ids(*ids: str) -> None:
     """Http404 unless every URL id is a plain number (isdigit alone would let "²" through)."""
@@ -51,7 +53,7 @@ class KeyCheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
         queryset = self.queryset
         if queryset is not None and self.to_field_name is None and isinstance(value, list | tuple):
             for pk in value:
-                if not _is_key(queryset.model, str(pk)):
+                if not is_primary_key(queryset.model, str(pk)):
                     raise ValidationError(
                         self.error_messages["invalid_pk_value"],
                         code="invalid_pk_value",
@@ -74,7 +76,7 @@ class HardenedAdminMixin:
         self, request: HttpRequest, queryset: QuerySet[Any], *args: Any, **kwargs: Any
     ) -> HttpResponse | None:
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
-        if not all(_is_key(queryset.model, value) for value in selected):
+        if not all(is_primary_key(queryset.model, value) for value in selected):
             # None makes changelist_view redirect back to the list, as for a failed action.
             self.message_user(  # type: ignore[attr-defined]
                 request,
@@ -148,19 +150,6 @@ class ImportExportGuardMixin:
     def _admin_url(self, name: str) -> str:
         opts = self.model._meta  # type: ignore[attr-defined]
         return f"admin:{opts.app_label}_{opts.model_name}_{name}"
-
-
-def _is_key(model: Any, value: str) -> bool:
-    """Whether value can be a primary key of model: parses and is in the column's range."""
-    field = model._meta.pk
-    while field.is_relation:  # a parent link: the key is the parent's
-        field = field.target_field
-    try:
-        # Integer fields carry their database range as validators.
-        field.run_validators(field.to_python(value))
-    except ValidationError:
-        return False
-    return True
 
 
 def harden_admin_site(site: AdminSite) -> None:

@@ -1,4 +1,4 @@
-"""Shape checks for JSON columns that supervisors type as text in the admin.
+"""Shape checks for what people type or post: JSON columns edited as text in the admin, ids.
 
 A JSONField takes any JSON, but the code reading these columns expects one shape: a skills
 list of strings, a params object. Django runs field validators only on non-empty values of a
@@ -67,3 +67,16 @@ def validate_json_keys(value: dict[str, Any], types: Mapping[str, type]) -> None
                 code="bad_type",
                 params={"key": key, "type": _type_name(kind)},
             )
+
+
+def is_primary_key(model: Any, value: str) -> bool:
+    """Whether value can be a primary key of model: parses and is in the column's range."""
+    field = model._meta.pk
+    while field.is_relation:  # a parent link: the key is the parent's
+        field = field.target_field
+    try:
+        # Integer fields carry their database range as validators.
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True

@@ -31,6 +31,7 @@ from apps.agents.services import agent_set_state
 from apps.chat.events import message_data
 from apps.chat.models import Conversation
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import form_errors_text
 from apps.core.pii import mask_pii
 from apps.customers.crm import CrmUnavailable
 from apps.desk import selectors, services
@@ -194,16 +195,6 @@ def state_change(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_safe_next(request) or reverse("desk:home"))
 
 
-def _form_errors(form: Any) -> str:
-    """A form's errors as one flash line, each named by its field's label."""
-    parts = []
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else ""
-        text = " ".join(str(error) for error in errors)
-        parts.append(f"{label}: {text}" if label else text)
-    return " ".join(parts)
-
-
 def _safe_next(request: HttpRequest) -> str | None:
     """The form's `next` when it is a path on this site; anything else is ignored.
 
@@ -253,7 +244,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 def wrapup(request: HttpRequest, pk: int) -> HttpResponse:
     form = WrapupForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form) or _("처리 결과를 골라 주세요."))
+        messages.error(request, form_errors_text(form) or _("처리 결과를 골라 주세요."))
         return _back(pk)
     return _action(
         request,
@@ -268,7 +259,7 @@ def wrapup(request: HttpRequest, pk: int) -> HttpResponse:
 def transfer(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransferForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form) or _("이관 정보를 확인해 주세요."))
+        messages.error(request, form_errors_text(form) or _("이관 정보를 확인해 주세요."))
         return _back(pk)
     data = form.cleaned_data
     _action(

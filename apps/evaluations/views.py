@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.agents.models import Agent
 from apps.core import roles
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import form_errors_text
 from apps.evaluations import calibration, hints, recordings, services
 from apps.evaluations.forms import CalibrationForm, CommentForm, ScoreForm
 from apps.evaluations.models import (
@@ -107,8 +108,7 @@ def _posted_comment(request: HttpRequest) -> str | None:
     form = CommentForm(request.POST)
     if form.is_valid():
         return cast(str, form.cleaned_data["comment"])
-    for error in form.errors["comment"]:
-        messages.error(request, f"{form.fields['comment'].label}: {error}")
+    messages.error(request, form_errors_text(form))
     return None
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.agents.models import Agent, Queue, Team
+from apps.core.validators import is_primary_key
 from apps.reports.drilldown import KPI_BY_KEY
 from apps.reports.models import MAX_DAYS
 
@@ -19,7 +20,6 @@ from apps.reports.models import MAX_DAYS
 EARLIEST = date(2000, 1, 1)
 AHEAD = timedelta(days=366)
 GROUP_MODELS: dict[str, type[models.Model]] = {"queue": Queue, "team": Team, "agent": Agent}
-MAX_ID = 2**63 - 1  # BigAutoField; a larger int cannot even be sent to the database
 GROUP_CHOICES = [
     ("day", _("일자")),
     ("queue", _("큐")),
@@ -118,9 +118,12 @@ class ExportForm(PeriodForm):
             self.cleaned_data["value"] = ""
             return
         # isascii too: "²" and "٣" pass isdigit(), and int() refuses the first.
-        if not (value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID):
+        model = GROUP_MODELS[group]
+        if not (
+            value.isascii() and value.isdigit() and int(value) > 0 and is_primary_key(model, value)
+        ):
             self.add_error("value", _("숫자 ID여야 합니다."))
-        elif not GROUP_MODELS[group]._default_manager.filter(pk=int(value)).exists():
+        elif not model._default_manager.filter(pk=int(value)).exists():
             self.add_error("value", _("해당 묶음 값이 없습니다."))
         else:
             self.cleaned_data["value"] = str(int(value))

@@ -60,15 +60,14 @@ class ReportDefinition(TimeStampedModel):
     def clean(self) -> None:
         """Recipients and params the scheduled run can use, whichever form or import saves."""
         errors: dict[str, list[ValidationError]] = {}
-        bad = []
         for recipient in self.recipient_list:
             try:
                 validate_email(recipient)
             except ValidationError:
-                bad.append(recipient)
-        if bad:
-            message = _("올바른 이메일이 아닙니다: %(emails)s")
-            errors["recipients"] = [ValidationError(message, params={"emails": ", ".join(bad)})]
+                # The alert rules' wording (monitoring), one error per address.
+                message = _("이메일 주소가 아닙니다: %(value)s")
+                error = ValidationError(message, params={"value": recipient})
+                errors.setdefault("recipients", []).append(error)
         self.recipients = "\n".join(self.recipient_list)
         empty_when_null(self, params={})
         try:
